@@ -1,0 +1,92 @@
+"""Command line: the same engine as the Excel add-in, without Excel.
+
+    jobstatus-xl demo                      tables 1–9 of the 2024 note from the bundled demo data
+    jobstatus-xl status [INPUT] --year Y   status from a folder of CSV files or a workbook
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from . import report
+from .engine.findings import FEJL, Finding, InputError
+from .engine.pipeline import DEMO_SETTINGS, Settings, compute, demo_input
+from .readers import read_folder
+
+
+def _date(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"'{text}' er ikke en dato (brug fx 2024-06-30 eller 30-06-2024)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jobstatus-xl", description="Status for særlige jobordninger i Københavns Kommune.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="Vis tabel 1–9 for 2024 beregnet ud fra de medfølgende syntetiske demodata.")
+    demo.add_argument("--workbook", type=Path, help="Skriv også en udfyldt og opdateret kopi af skabelonen hertil (.xlsm).")
+
+    st = sub.add_parser("status", help="Beregn status ud fra en mappe med CSV-filer eller en projektmappe.")
+    st.add_argument("input", nargs="?", type=Path, help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx "
+                    "i skabelonens layout. Standard: demodata.")
+    st.add_argument("--year", type=int, required=True, help="Opgørelsesår, fx 2024.")
+    st.add_argument("--from", dest="start", type=_date, help="Periodens første dag (standard: 1. januar).")
+    st.add_argument("--to", dest="end", type=_date, help="Periodens sidste dag (standard: 31. december).")
+    st.add_argument("--basis", choices=["kalenderdage", "hverdage"], default="kalenderdage",
+                    help="Opgørelsesgrundlag for helårspersoner (standard: kalenderdage, som i noten).")
+    st.add_argument("--reference-month", type=_date, help="En dag i referencemåneden for fleksjob (standard: periodens sidste måned).")
+    st.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except InputError as exc:
+        print(f"Inddata har fejl ({len(exc.errors)} fejl):", file=sys.stderr)
+        for f in exc.findings:
+            print(f"  {f}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
+    if args.command == "demo":
+        result = compute(demo_input(), DEMO_SETTINGS)
+        print(report.render_result(result))
+        if args.workbook:
+            from .workbook import write_demo_workbook  # openpyxl only when asked for
+            write_demo_workbook(args.workbook)
+            print(f"\nProjektmappe skrevet: {args.workbook}")
+        return 0
+    if args.command == "status":
+        settings = Settings(args.year, args.start, args.end, args.basis, args.reference_month)
+        raw = _read_input(args.input, args.year)
+        result = compute(raw, settings)
+        out = {"table": report.render_result, "csv": report.to_csv, "json": report.to_json}[args.format](result)
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+        return 0
+    raise AssertionError(args.command)
+
+
+def _read_input(path: Path | None, year: int):
+    if path is None:
+        return demo_input()
+    if path.is_dir():
+        return read_folder(path, year)
+    if path.suffix.lower() in (".xlsm", ".xlsx"):
+        from .workbook import read_workbook
+        return read_workbook(path)
+    raise InputError([Finding(FEJL, str(path), "Inddata skal være en mappe med CSV-filer eller en "
+                              ".xlsm/.xlsx-projektmappe i skabelonens layout.")])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Findings: what is wrong with an input, where, and how bad.
+
+Every message a user sees names the sheet or file, the row and the column, and says what to do.
+An error ("fejl") stops status tables from being written; a warning ("advarsel") does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+FEJL = "fejl"
+ADVARSEL = "advarsel"
+
+# CPR numbers: DDMMYY-XXXX or DDMMYYXXXX with a plausible day and month. Never echo one in full.
+_CPR = re.compile(r"(?<!\d)((?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2})-?(\d{4})(?!\d)")
+
+
+def looks_like_cpr(text: str) -> bool:
+    return bool(_CPR.search(str(text)))
+
+
+def mask_cpr(text: str) -> str:
+    """Replace anything that looks like a CPR number with its birth date and 'XXXX'."""
+    return _CPR.sub(lambda m: m.group(1) + "-XXXX", str(text))
+
+
+@dataclass(frozen=True)
+class Finding:
+    alvor: str            # FEJL or ADVARSEL
+    kilde: str            # sheet or file name
+    besked: str           # what is wrong and what to do, in Danish
+    raekke: int | None = None   # 1-based row as the user sees it (header = row 1), None = whole source
+    kolonne: str | None = None  # column header as the user sees it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "besked", mask_cpr(self.besked))
+
+    @property
+    def er_fejl(self) -> bool:
+        return self.alvor == FEJL
+
+    def where(self) -> str:
+        parts = [self.kilde]
+        if self.raekke is not None:
+            parts.append(f"række {self.raekke}")
+        if self.kolonne is not None:
+            parts.append(f"kolonne '{self.kolonne}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.alvor.upper()}: {self.where()}: {self.besked}"
+
+
+@dataclass
+class InputError(Exception):
+    """Raised when input has errors; carries every finding (errors and warnings), not just the first."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(str(f) for f in self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.er_fejl]

@@ -1,0 +1,118 @@
+"""One computation for every front: raw input tables + settings -> findings and status tables.
+
+The CLI, the ribbon macros and the headless refresh all call `compute`; none of them computes
+anything on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from importlib import resources
+
+import pandas as pd
+
+from .findings import FEJL, Finding, InputError
+from .helaarspersoner import BASES
+from .periods import Period
+from .register import parse_register
+from .rules import YearRules, load_rules
+from .status import aggregate, aggregates_from_table, compute_status
+from .tables import NoteTable, note_tables
+
+
+@dataclass(frozen=True)
+class Table:
+    """A raw table as a reader found it, with where it came from (for messages)."""
+
+    frame: pd.DataFrame
+    source: str
+    first_row: int = 2   # the sheet/file row number of the frame's first data row
+
+
+@dataclass(frozen=True)
+class Settings:
+    year: int
+    start: dt.date | None = None
+    end: dt.date | None = None
+    basis: str = "kalenderdage"
+    reference_month: dt.date | None = None   # any day in the fleksjob reference month
+
+    @property
+    def period(self) -> Period:
+        return Period(self.start or dt.date(self.year, 1, 1), self.end or dt.date(self.year, 12, 31))
+
+
+@dataclass(frozen=True)
+class RawInput:
+    forloeb: Table
+    fleksjob: Table | None = None
+    maaltal: Table | None = None
+    vaegte: Table | None = None
+    previous: Table | None = None   # previous year's aggregates (aar, enhed, ordning, status, antal_forloeb)
+
+
+@dataclass
+class Result:
+    settings: Settings
+    rules: YearRules
+    tidy: pd.DataFrame
+    previous_tidy: pd.DataFrame | None
+    tables: list[NoteTable]
+    findings: list[Finding] = field(default_factory=list)
+
+
+def compute(raw: RawInput, settings: Settings) -> Result:
+    """Parse, check and compute everything. Raises `InputError` (with all findings) on any error."""
+    findings: list[Finding] = []
+    if settings.basis not in BASES:
+        raise InputError([Finding(FEJL, "indstillinger", f"Ukendt opgørelsesgrundlag '{settings.basis}'. "
+                                  "Brug 'kalenderdage' eller 'hverdage'.", kolonne="grundlag")])
+    try:
+        period = settings.period
+    except ValueError as exc:
+        raise InputError([Finding(FEJL, "indstillinger", str(exc), kolonne="periode")]) from None
+    rules = load_rules(settings.year,
+                       maaltal=_as_str(raw.maaltal), vaegte=_as_str(raw.vaegte))
+    reference = Period.month_of(settings.reference_month) if settings.reference_month else None
+    register, found = parse_register(
+        raw.forloeb.frame, raw.fleksjob.frame if raw.fleksjob else None, rules, period,
+        forloeb_source=raw.forloeb.source, first_row=raw.forloeb.first_row,
+        fleksjob_source=raw.fleksjob.source if raw.fleksjob else "fleksjob",
+        fleksjob_first_row=raw.fleksjob.first_row if raw.fleksjob else None, basis=settings.basis)
+    findings += found
+    findings.sort(key=lambda f: (f.kilde, f.raekke or 0))
+    if any(f.er_fejl for f in findings):
+        raise InputError(findings)
+    agg = aggregate(register, rules, period, settings.basis, reference)
+    tidy = compute_status(agg, rules)
+    previous_tidy = None
+    if raw.previous is not None:
+        prev = raw.previous.frame
+        prev_year = settings.year - 1
+        prev = prev[prev["aar"].astype(str) == str(prev_year)]
+        if not prev.empty:
+            prev_rules = load_rules(prev_year)
+            previous_tidy = compute_status(aggregates_from_table(prev, prev_rules), prev_rules)
+    return Result(settings, rules, tidy, previous_tidy, note_tables(tidy, previous_tidy), findings)
+
+
+def _as_str(table: Table | None) -> pd.DataFrame | None:
+    if table is None:
+        return None
+    return table.frame.astype(object).where(table.frame.notna(), "").astype(str)
+
+
+def demo_input() -> RawInput:
+    """The bundled synthetic 2024 register and 2023's published aggregates."""
+    def read(*parts: str) -> pd.DataFrame:
+        with resources.files("jobstatus_xl").joinpath("data", *parts).open("rb") as fh:
+            return pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8")
+    return RawInput(
+        forloeb=Table(read("demo", "forloeb.csv"), "forloeb.csv"),
+        fleksjob=Table(read("demo", "fleksjob.csv"), "fleksjob.csv"),
+        previous=Table(read("years", "aggregater_2023.csv"), "aggregater_2023.csv"),
+    )
+
+
+DEMO_SETTINGS = Settings(year=2024)

@@ -1,0 +1,355 @@
+"""Parse and check a raw register (strings, numbers, datetimes as sheets and CSV files give them).
+
+Readers hand over raw tables exactly as read; this module maps header variants, parses dates
+(ISO, Danish dd-mm-yyyy / dd.mm.yyyy / dd/mm/yyyy, Excel serials, datetimes), and reports every
+problem as a `Finding` naming source, row and column. Nothing is evaluated, nothing is dropped
+silently: a row that cannot be used is an error, a row that is used with care is a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from .findings import ADVARSEL, FEJL, Finding, looks_like_cpr, mask_cpr
+from .periods import Period
+from .rules import KK, UNIT_NAMES, YearRules
+from .status import Register
+
+FORLOEB_COLUMNS = ("id", "forvaltning", "ordning", "start", "slut")
+FLEKSJOB_COLUMNS = ("id", "forvaltning", "start", "slut")
+OPTIONAL_COLUMNS = ("timer_pr_uge",)
+
+# Header variants users write; compared after `_key` folding (case, spaces, æøå, punctuation).
+_ALIASES = {
+    "id": ["id", "personid", "person", "pseudonym", "pseudonymid", "borgerid", "medarbejderid", "lobenummer", "loebenummer", "lbnr"],
+    "forvaltning": ["forvaltning", "forv", "forvaltningskode", "enhed"],
+    "ordning": ["ordning", "jobordning", "ordningstype", "type", "ordningsnavn"],
+    "start": ["start", "startdato", "fra", "fradato", "begyndelse", "startdate", "fraogmed", "periodestart"],
+    "slut": ["slut", "slutdato", "til", "tildato", "ophor", "ophoer", "ophorsdato", "ophoersdato", "enddate", "tilogmed", "periodeslut"],
+    "timer_pr_uge": ["timerpruge", "timeruge", "timer", "ugentligetimer", "timerprugen", "arbejdstimerpruge", "ugetimer"],
+    "antal": ["antal", "antalansatte", "ansatte", "antalfleksjob", "fleksjobansatte"],
+}
+
+# Excel's day zero for serial dates (the 1900 leap-year bug only matters before March 1900).
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_SERIAL_MIN, _SERIAL_MAX = 1, 2958465  # 1900-01-01 .. 9999-12-31
+_MAX_LISTED = 1000  # findings of one kind beyond this are summarised in one line
+
+
+def _key(text) -> str:
+    s = str(text).strip().lower()
+    s = s.replace("æ", "ae").replace("ø", "o").replace("å", "aa")
+    s = unicodedata.normalize("NFKD", s)
+    return re.sub(r"[^a-z0-9]", "", s)
+
+
+_ALIAS_KEYS = {_key(v): canon for canon, vs in _ALIASES.items() for v in vs}
+
+
+def map_columns(columns, required, source: str) -> tuple[dict[str, str], list[Finding]]:
+    """Canonical name -> the header as given. Missing required columns are errors with a hint."""
+    found: dict[str, str] = {}
+    for col in columns:
+        canon = _ALIAS_KEYS.get(_key(col))
+        if canon and canon not in found:
+            found[canon] = col
+    findings = []
+    for need in required:
+        if need not in found:
+            near = difflib.get_close_matches(_key(need), [_key(c) for c in columns], n=1, cutoff=0.6)
+            hint = ""
+            if near:
+                given = next(c for c in columns if _key(c) == near[0])
+                hint = f" Mente du '{given}'? Omdøb kolonnen til '{need}'."
+            findings.append(Finding(FEJL, source, f"Kolonnen '{need}' mangler. Fundne kolonner: "
+                                    f"{', '.join(map(str, columns)) or '(ingen)'}.{hint}", raekke=None, kolonne=need))
+    return found, findings
+
+
+def parse_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dates as datetime64[D], blank mask, unparseable mask) for a raw column.
+
+    Accepts datetimes, Excel serial numbers, ISO text (2024-12-31) and Danish text
+    (31-12-2024, 31.12.2024, 31/12/2024). Anything else is unparseable, never guessed.
+    """
+    n = len(values)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    obj = values.to_numpy(dtype=object)
+    kinds = pd.Series(obj).map(type).to_numpy()
+    is_str = kinds == str
+    text = np.where(is_str, pd.Series(obj).where(is_str, "").astype(str).str.strip().to_numpy(), "")
+    blank = pd.isna(pd.Series(obj)).to_numpy() | (is_str & (text == ""))
+    bad = np.zeros(n, dtype=bool)
+
+    # datetimes and dates (openpyxl, xlwings, pandas)
+    is_dt = np.array([k in (dt.datetime, dt.date, pd.Timestamp) for k in kinds]) if n else np.zeros(0, bool)
+    if is_dt.any():
+        out[is_dt] = pd.to_datetime(pd.Series(obj[is_dt]), errors="coerce").to_numpy().astype("datetime64[D]")
+
+    # Excel serials (numbers, or text holding only digits as a CSV exported from Excel may have)
+    is_num = np.array([k in (int, float, np.int64, np.float64) for k in kinds]) if n else np.zeros(0, bool)
+    is_num = is_num & (~blank)
+    serial_text = is_str & pd.Series(text).str.fullmatch(r"\d{4,7}(\.\d+)?").to_numpy()
+    for mask, raw in ((is_num, obj), (serial_text, text)):
+        if mask.any():
+            s = pd.to_numeric(pd.Series(raw[mask]), errors="coerce").to_numpy(dtype=float)
+            ok = np.isfinite(s) & (s >= _SERIAL_MIN) & (s <= _SERIAL_MAX)
+            days = np.where(ok, np.floor(np.where(ok, s, 0)), 0).astype(np.int64)
+            parsed = _EXCEL_EPOCH + days.astype("timedelta64[D]")
+            out[mask] = np.where(ok, parsed, np.datetime64("NaT"))
+            bad[mask] = ~ok
+
+    rest = is_str & ~blank & ~serial_text
+    if rest.any():
+        t = pd.Series(text[rest])
+        iso = t.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T]00:00(:00)?)?")
+        dk = t.str.fullmatch(r"\d{1,2}[-./]\d{1,2}[-./]\d{4}")
+        parsed = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+        if iso.any():
+            parsed[iso] = pd.to_datetime(t[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        if dk.any():
+            parsed[dk] = pd.to_datetime(t[dk].str.replace(r"[./]", "-", regex=True), format="%d-%m-%Y", errors="coerce")
+        out[rest] = parsed.to_numpy().astype("datetime64[D]")
+        bad[rest] = parsed.isna().to_numpy()
+    bad = bad | (~blank & np.isnat(out) & ~bad & (is_dt | is_num))
+    return out, blank, bad
+
+
+def _show(value) -> str:
+    """A raw cell as it may appear in a message: short, and never a full CPR number."""
+    s = mask_cpr(str(value))
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+class _Collector:
+    def __init__(self, source: str, first_row: int, columns: dict[str, str]):
+        self.source, self.first_row, self.columns = source, first_row, columns
+        self.findings: list[Finding] = []
+
+    def rows(self, mask: np.ndarray, alvor: str, canon: str, message) -> None:
+        """One finding per flagged row (message(i) builds it), summarised past _MAX_LISTED."""
+        idx = np.flatnonzero(mask)
+        for i in idx[:_MAX_LISTED]:
+            self.findings.append(Finding(alvor, self.source, message(i), raekke=int(i) + self.first_row,
+                                         kolonne=self.columns.get(canon, canon)))
+        if len(idx) > _MAX_LISTED:
+            self.findings.append(Finding(alvor, self.source, f"... og {len(idx) - _MAX_LISTED} rækker mere med "
+                                         "samme problem.", kolonne=self.columns.get(canon, canon)))
+
+
+def _codes(raw: pd.Series, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Map raw codes to valid ones (case, spacing, known short forms); (mapped, unknown mask)."""
+    lookup = {_key(v): v for v in valid}
+    lookup.update({_key(k): v for k, v in aliases.items()})
+    keys = raw.astype(str).map(_key)
+    mapped = keys.map(lookup)
+    return mapped.to_numpy(dtype=object), mapped.isna().to_numpy()
+
+
+def _suggest(value, valid: list[str]) -> str:
+    near = difflib.get_close_matches(str(value).strip(), valid, n=1, cutoff=0.4)
+    if not near:
+        near = difflib.get_close_matches(_key(value), [_key(v) for v in valid], n=1, cutoff=0.4)
+        near = [next(v for v in valid if _key(v) == near[0])] if near else []
+    return f" Mente du '{near[0]}'?" if near else ""
+
+
+_SCHEME_ALIASES = {"Småjob": "Småjob under det sociale frikort", "Småjob under frikort": "Småjob under det sociale frikort",
+                   "Praktik": "Virksomhedspraktik", "Virksomhedspraktik (helårspersoner)": "Virksomhedspraktik",
+                   "Løntilskud (helårspersoner)": "Løntilskud"}
+
+
+def parse_register(forloeb_raw: pd.DataFrame, fleksjob_raw: pd.DataFrame | None, rules: YearRules,
+                   period: Period, *, forloeb_source: str = "forloeb.csv",
+                   fleksjob_source: str = "fleksjob.csv", first_row: int = 2,
+                   fleksjob_first_row: int | None = None,
+                   basis: str = "kalenderdage") -> tuple[Register, list[Finding]]:
+    """Raw tables -> a `Register` of clean rows, plus every finding. Rows with errors are left
+    out of the register, but the findings say so; callers must not write tables when any finding
+    is an error (`InputError`)."""
+    findings: list[Finding] = []
+    forloeb, f1 = _parse_spells(forloeb_raw, FORLOEB_COLUMNS, rules, period, forloeb_source, first_row,
+                                basis=basis, with_scheme=True)
+    findings += f1
+    fleksjob = fleksjob_antal = None
+    if fleksjob_raw is not None:
+        start_row = fleksjob_first_row if fleksjob_first_row is not None else first_row
+        cols, _ = map_columns(fleksjob_raw.columns, (), fleksjob_source)
+        if "antal" in cols and "start" not in cols:
+            fleksjob_antal, f2 = _parse_headcounts(fleksjob_raw, cols, fleksjob_source, start_row)
+        else:
+            fleksjob, f2 = _parse_spells(fleksjob_raw, FLEKSJOB_COLUMNS, rules, period, fleksjob_source,
+                                         start_row, basis=basis, with_scheme=False)
+        findings += f2
+    findings += _check_targets(forloeb, rules)
+    return Register(forloeb, fleksjob, fleksjob_antal), findings
+
+
+def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period, source: str,
+                  first_row: int, *, basis: str, with_scheme: bool) -> tuple[pd.DataFrame, list[Finding]]:
+    cols, findings = map_columns(list(raw.columns), required, source)
+    empty = pd.DataFrame({"id": pd.Series(dtype=object), "forvaltning": pd.Series(dtype=object),
+                          "ordning": pd.Series(dtype=object), "start": pd.Series(dtype="datetime64[ns]"),
+                          "slut": pd.Series(dtype="datetime64[ns]"), "timer_pr_uge": pd.Series(dtype=float)})
+    if findings:
+        return (empty if with_scheme else empty.drop(columns=["ordning", "timer_pr_uge"])), findings
+    c = _Collector(source, first_row, cols)
+    raw = raw.reset_index(drop=True)
+    # Wholly blank rows (e.g. the empty tail of an Excel table) are not data.
+    cells = raw[[cols[k] for k in required]]
+    blank_row = cells.apply(lambda s: s.isna() | (s.astype(str).str.strip() == "")).all(axis=1).to_numpy()
+    n = len(raw)
+    error = np.zeros(n, dtype=bool)
+
+    ids = raw[cols["id"]]
+    id_blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy() & ~blank_row
+    c.rows(id_blank, FEJL, "id", lambda i: "Id mangler. Angiv et pseudonymt id for personen.")
+    error = error | (id_blank)
+    cpr = ids.astype(str).map(looks_like_cpr).to_numpy() & ~blank_row
+    if cpr.any():
+        first = int(np.flatnonzero(cpr)[0])
+        c.findings.append(Finding(ADVARSEL, source, f"{int(cpr.sum())} id'er ligner CPR-numre (fx "
+                                  f"{_show(ids.iloc[first])}). Brug pseudonyme id'er; CPR-numre gengives aldrig.",
+                                  raekke=first + first_row, kolonne=cols["id"]))
+
+    valid_units = [u for u in UNIT_NAMES if u != KK]
+    forv, unknown = _codes(raw[cols["forvaltning"]], valid_units, {})
+    unknown = unknown & (~blank_row)
+    c.rows(unknown, FEJL, "forvaltning", lambda i: f"Ukendt forvaltning '{_show(raw[cols['forvaltning']].iloc[i])}'."
+           f"{_suggest(raw[cols['forvaltning']].iloc[i], valid_units)} Gyldige koder: {', '.join(valid_units)}.")
+    error = error | (unknown)
+
+    out = pd.DataFrame({"id": ids.astype(str).str.strip().to_numpy(), "forvaltning": forv})
+    if with_scheme:
+        known_schemes = list(rules.group)
+        all_schemes = known_schemes + [rules.fleksjob, "Nytteindsats"]
+        sch, unk = _codes(raw[cols["ordning"]], all_schemes, _SCHEME_ALIASES)
+        unk = unk & (~blank_row)
+        c.rows(unk, FEJL, "ordning", lambda i: f"Ukendt ordning '{_show(raw[cols['ordning']].iloc[i])}'."
+               f"{_suggest(raw[cols['ordning']].iloc[i], known_schemes)} Gyldige ordninger i {rules.year}: "
+               f"{', '.join(known_schemes)}.")
+        error = error | (unk)
+        outside = ~unk & ~blank_row & ~pd.Series(sch).isin(known_schemes).to_numpy()
+        c.rows(outside, ADVARSEL, "ordning", lambda i: f"Ordningen '{sch[i]}' indgår ikke i {rules.year}s "
+               "opgørelse og tælles ikke med." + (" Fleksjob hører til i fleksjob-arket." if sch[i] == rules.fleksjob else ""))
+        out["ordning"] = sch
+
+    start, s_blank, s_bad = parse_dates(raw[cols["start"]])
+    slut, e_blank, e_bad = parse_dates(raw[cols["slut"]])
+    s_blank = s_blank & (~blank_row)
+    c.rows(s_blank, FEJL, "start", lambda i: "Startdato mangler.")
+    c.rows(s_bad, FEJL, "start", lambda i: f"'{_show(raw[cols['start']].iloc[i])}' er ikke en dato. "
+           "Skriv fx 31-12-2024 eller 2024-12-31.")
+    c.rows(e_bad, FEJL, "slut", lambda i: f"'{_show(raw[cols['slut']].iloc[i])}' er ikke en dato. "
+           "Skriv fx 31-12-2024, eller lad feltet stå tomt, hvis forløbet stadig kører.")
+    error = error | (s_blank | s_bad | e_bad)
+    reversed_ = ~np.isnat(start) & ~np.isnat(slut) & (slut < start)
+    c.rows(reversed_, FEJL, "slut", lambda i: f"Slutdato {pd.Timestamp(slut[i]):%d-%m-%Y} ligger før startdato "
+           f"{pd.Timestamp(start[i]):%d-%m-%Y}. Ret datoerne.")
+    error = error | (reversed_)
+    p1 = np.datetime64(period.end, "D")
+    after = ~np.isnat(start) & (start > p1) & ~error
+    c.rows(after, ADVARSEL, "start", lambda i: f"Startdato {pd.Timestamp(start[i]):%d-%m-%Y} ligger efter perioden "
+           f"({period.label()}); forløbet tælles ikke med.")
+    out["start"] = start.astype("datetime64[ns]")
+    out["slut"] = slut.astype("datetime64[ns]")
+
+    if with_scheme:
+        hours = np.full(n, np.nan)
+        if "timer_pr_uge" in cols:
+            h_raw = raw[cols["timer_pr_uge"]]
+            h_blank = (h_raw.isna() | (h_raw.astype(str).str.strip() == "")).to_numpy()
+            hours = pd.to_numeric(h_raw.astype(str).str.strip().str.replace(",", ".", regex=False),
+                                  errors="coerce").to_numpy(dtype=float)
+            h_bad = ~h_blank & ~blank_row & ~np.isfinite(hours)
+            c.rows(h_bad, FEJL, "timer_pr_uge", lambda i: f"'{_show(h_raw.iloc[i])}' er ikke et antal timer.")
+            neg = np.isfinite(hours) & (hours <= 0) & ~blank_row
+            c.rows(neg, FEJL, "timer_pr_uge", lambda i: f"Timer pr. uge skal være større end 0 (er {hours[i]:g}).")
+            error = error | (h_bad | neg)
+            if basis == "hverdage":
+                c.rows(h_blank & ~blank_row, ADVARSEL, "timer_pr_uge",
+                       lambda i: "Timer pr. uge mangler; forløbet tælles som fuld tid (37 timer).")
+        out["timer_pr_uge"] = hours
+
+    keep = ~error & ~blank_row
+    key_cols = ["id", "forvaltning"] + (["ordning"] if with_scheme else []) + ["start", "slut"]
+    dup = out[key_cols].duplicated(keep="first").to_numpy() & keep
+    c.rows(dup, ADVARSEL, "id", lambda i: "Rækken er en præcis kopi af en tidligere række og tælles kun én gang.")
+    keep = keep & (~dup)
+    clean = out.loc[keep].reset_index(drop=True)
+    rownum = np.flatnonzero(keep) + first_row
+    c.findings += _overlaps(clean, rownum, source, cols, with_scheme)
+    return clean, findings + c.findings
+
+
+def _overlaps(clean: pd.DataFrame, rownum: np.ndarray, source: str, cols, with_scheme: bool) -> list[Finding]:
+    """Same person, same scheme, overlapping dates: days would be counted twice."""
+    keys = ["id"] + (["ordning"] if with_scheme else ["forvaltning"])
+    if clean.empty:
+        return []
+    order = clean.sort_values(keys + ["start"], kind="stable").index.to_numpy()
+    d = clean.loc[order]
+    same = np.ones(len(d) - 1, dtype=bool) if len(d) > 1 else np.zeros(0, bool)
+    for k in keys:
+        v = d[k].to_numpy()
+        same = same & (v[1:] == v[:-1])
+    prev_end = d["slut"].to_numpy()[:-1]
+    prev_end = np.where(np.isnat(prev_end), np.datetime64("9999-12-31"), prev_end)
+    hit = same & (d["start"].to_numpy()[1:] <= prev_end)
+    what = "samme ordning" if with_scheme else "samme forvaltning"
+    out = []
+    for j in np.flatnonzero(hit)[:_MAX_LISTED]:
+        a, b = rownum[order[j]], rownum[order[j + 1]]
+        out.append(Finding(ADVARSEL, source, f"Forløbet overlapper forløbet i række {a} for samme person i {what}; "
+                           "dagene i overlappet tælles to gange. Ret datoerne, hvis det er en fejl.",
+                           raekke=int(b), kolonne=cols.get("start", "start")))
+    return out
+
+
+def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> tuple[pd.Series, list[Finding]]:
+    findings = []
+    unit_col = cols.get("forvaltning")
+    if unit_col is None:
+        return pd.Series(dtype=float), [Finding(FEJL, source, "Kolonnen 'forvaltning' mangler.", kolonne="forvaltning")]
+    valid_units = [u for u in UNIT_NAMES if u != KK]
+    forv, unknown = _codes(raw[unit_col], valid_units, {})
+    counts = pd.to_numeric(raw[cols["antal"]], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(counts) | (counts < 0) | (np.floor(counts) != counts)
+    for i in range(len(raw)):
+        if unknown[i]:
+            findings.append(Finding(FEJL, source, f"Ukendt forvaltning '{_show(raw[unit_col].iloc[i])}'."
+                                    f"{_suggest(raw[unit_col].iloc[i], valid_units)}", raekke=i + first_row, kolonne=unit_col))
+        elif bad[i]:
+            findings.append(Finding(FEJL, source, f"'{_show(raw[cols['antal']].iloc[i])}' er ikke et helt antal ansatte.",
+                                    raekke=i + first_row, kolonne=cols["antal"]))
+    ok = ~unknown & ~bad
+    return pd.Series(counts[ok], index=forv[ok]).groupby(level=0).sum(), findings
+
+
+def _check_targets(forloeb: pd.DataFrame, rules: YearRules) -> list[Finding]:
+    """Every forvaltning with forløb needs positive targets (else its attainment is undefined)."""
+    findings = []
+    units = list(dict.fromkeys(forloeb["forvaltning"])) if len(forloeb) else []
+    t = rules.targets
+    for u in units:
+        for col, what in (("maaltal_gruppe", "måltal for helårspersoner"), ("maaltal_fleksjob", "måltal for fleksjob")):
+            v = t.at[u, col] if u in t.index else np.nan
+            if not np.isfinite(v):
+                findings.append(Finding(FEJL, "maaltal", f"{u} har forløb, men intet {what} for {rules.year}. "
+                                        "Tilføj måltallet.", kolonne=col))
+            elif v <= 0:
+                findings.append(Finding(FEJL, "maaltal", f"{u}s {what} for {rules.year} er {v:g}; det skal være "
+                                        "større end 0.", kolonne=col))
+    if KK in t.index and any(u in t.index for u in UNIT_NAMES if u != KK):
+        for col in ("maaltal_gruppe", "maaltal_fleksjob"):
+            parts = float(t.loc[[u for u in t.index if u != KK], col].sum())
+            if float(t.at[KK, col]) != parts:
+                findings.append(Finding(ADVARSEL, "maaltal", f"KK's {col} ({t.at[KK, col]:g}) er ikke summen af "
+                                        f"forvaltningernes ({parts:g}); summen bruges.", kolonne=col))
+    return findings

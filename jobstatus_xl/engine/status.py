@@ -1,0 +1,154 @@
+"""From a register (or given aggregates) to status tables shaped like the note's.
+
+Everything here works on unrounded figures; rounding happens only when a figure is shown
+(`jobstatus_xl.engine.rounding`). KK is always the sum of the forvaltninger's unrounded figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .helaarspersoner import Basis, clipped, employed_in, person_years
+from .periods import Period
+from .rules import KK, UNIT_NAMES, YearRules
+
+TIDY_COLUMNS = ["aar", "enhed", "linje", "status", "maaltal", "maalopfyldelse", "antal_forloeb"]
+SAMLET = "Samlet"
+SAMLET_MAAL = "Samlet målopfyldelse"
+FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]
+
+
+@dataclass(frozen=True)
+class Register:
+    """The input: forløb and fleksjob employment (or fleksjob headcounts given directly).
+
+    forloeb: id, forvaltning, ordning, start, slut (NaT = running), timer_pr_uge (float, may be NaN)
+    fleksjob: id, forvaltning, start, slut — employment spells; or None
+    fleksjob_antal: enhed -> headcount in the reference month, when spells are not available
+    """
+
+    forloeb: pd.DataFrame
+    fleksjob: pd.DataFrame | None = None
+    fleksjob_antal: pd.Series | None = None
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    """Per unit and scheme: helårspersoner and antal forløb; per unit: fleksjob headcount."""
+
+    year: int
+    schemes: pd.DataFrame   # index (enhed, ordning); columns status, antal_forloeb
+    fleksjob: pd.Series     # index enhed
+
+
+def aggregate(register: Register, rules: YearRules, period: Period | None = None,
+              basis: Basis = "kalenderdage", reference_month: Period | None = None) -> Aggregates:
+    """Helårspersoner and antal forløb per forvaltning and scheme, fleksjob per forvaltning."""
+    period = period or Period.year(rules.year)
+    f = register.forloeb
+    share = person_years(f["start"], f["slut"], period, basis,
+                         f["timer_pr_uge"] if "timer_pr_uge" in f else None)
+    overlaps = clipped(f["start"], f["slut"], period)[2]
+    frame = pd.DataFrame({"enhed": f["forvaltning"].to_numpy(), "ordning": f["ordning"].to_numpy(),
+                          "status": share, "antal_forloeb": overlaps.astype(np.int64)})
+    grouped = frame.groupby(["enhed", "ordning"], sort=False)[["status", "antal_forloeb"]].sum()
+    # Every forvaltning gets a table, with zeros where it has no forløb, so KK's target is
+    # always the sum of all seven and table numbers never shift.
+    units = _units(pd.concat([pd.Series(FORVALTNINGER), f["forvaltning"]]))
+    full = pd.MultiIndex.from_product([units, list(rules.group)], names=["enhed", "ordning"])
+    schemes = grouped.reindex(full, fill_value=0)
+    schemes["antal_forloeb"] = schemes["antal_forloeb"].astype(float)
+
+    if register.fleksjob is not None:
+        fj = register.fleksjob
+        month = reference_month or period.last_month
+        on = employed_in(fj["start"], fj["slut"], month)
+        employed = fj.loc[on, ["id", "forvaltning"]].drop_duplicates()
+        fleks = employed.groupby("forvaltning").size().astype(float)
+    elif register.fleksjob_antal is not None:
+        fleks = register.fleksjob_antal.astype(float)
+    else:
+        fleks = pd.Series(dtype=float)
+    fleks = fleks.reindex(units, fill_value=0.0)
+    return Aggregates(rules.year, schemes, fleks)
+
+
+def aggregates_from_table(table: pd.DataFrame, rules: YearRules) -> Aggregates:
+    """Aggregates given directly (e.g. 2023's published figures: no micro data exists).
+
+    table: columns enhed, ordning, status, antal_forloeb; the fleksjob scheme's status is its headcount.
+    """
+    t = table.copy()
+    t["status"] = pd.to_numeric(t["status"], errors="coerce")
+    t["antal_forloeb"] = pd.to_numeric(t["antal_forloeb"], errors="coerce")
+    is_fleks = t["ordning"] == rules.fleksjob
+    schemes = t.loc[~is_fleks].set_index(["enhed", "ordning"])[["status", "antal_forloeb"]]
+    units = _units(t["enhed"])
+    full = pd.MultiIndex.from_product([units, list(rules.group)], names=["enhed", "ordning"])
+    schemes = schemes.reindex(full, fill_value=0.0)
+    fleks = t.loc[is_fleks].set_index("enhed")["status"].reindex(units, fill_value=0.0)
+    return Aggregates(rules.year, schemes, fleks)
+
+
+def _units(values: pd.Series) -> list[str]:
+    """Units present, in the note's order (known forvaltninger first, then any others as given)."""
+    present = list(dict.fromkeys(str(v) for v in values))
+    return [u for u in UNIT_NAMES if u in present] + [u for u in present if u not in UNIT_NAMES]
+
+
+def compute_status(agg: Aggregates, rules: YearRules) -> pd.DataFrame:
+    """The tidy status: one row per unit and line, unrounded, with `TIDY_COLUMNS`.
+
+    Lines per unit: each group scheme; `Samlet` (the group: status, target, attainment, total
+    antal forløb); the fleksjob scheme; `Samlet målopfyldelse` (the weighted total).
+    KK is added as the sum of the forvaltninger unless the aggregates are KK's own (2023).
+    """
+    schemes = agg.schemes
+    fleks = agg.fleksjob
+    units = list(dict.fromkeys(schemes.index.get_level_values("enhed")))
+    if KK not in units:
+        kk = schemes.groupby(level="ordning", sort=False).sum()
+        kk.index = pd.MultiIndex.from_product([[KK], kk.index], names=["enhed", "ordning"])
+        schemes = pd.concat([schemes, kk])
+        fleks = pd.concat([fleks, pd.Series({KK: fleks.sum()})])
+        units = units + [KK]
+
+    rows = []
+    for enhed in [KK] + [u for u in units if u != KK]:
+        part = schemes.loc[enhed].reindex(list(rules.group), fill_value=0.0)
+        for ordning, r in part.iterrows():
+            rows.append((enhed, ordning, r["status"], np.nan, np.nan, r["antal_forloeb"]))
+        s = float(part["status"].sum())
+        t = rules.target(enhed, "maaltal_gruppe", units)
+        a_group = _ratio(s, t)
+        rows.append((enhed, SAMLET, s, t, a_group, float(part["antal_forloeb"].sum(min_count=1))))
+        fj = float(fleks.get(enhed, 0.0))
+        tf = rules.target(enhed, "maaltal_fleksjob", units)
+        a_fleks = _ratio(fj, tf)
+        rows.append((enhed, rules.fleksjob, fj, tf, a_fleks, np.nan))
+        weighted = rules.weight_group * a_group + rules.weight_fleksjob * a_fleks
+        rows.append((enhed, SAMLET_MAAL, np.nan, np.nan, weighted, np.nan))
+    tidy = pd.DataFrame(rows, columns=TIDY_COLUMNS[1:])
+    tidy.insert(0, "aar", agg.year)
+    return tidy
+
+
+def _ratio(status: float, target: float) -> float:
+    if not np.isfinite(target) or target <= 0:
+        return float("nan")
+    return status / target
+
+
+def weighted_attainment(attainments, weights) -> float:
+    """Σ attainment × weight / Σ weight (weights as 55;45 or 0.55;0.45 mean the same)."""
+    a = np.asarray(attainments, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if a.shape != w.shape:
+        raise ValueError("Målopfyldelser og vægte skal have samme antal værdier.")
+    total = w.sum()
+    if total <= 0:
+        raise ValueError("Summen af vægtene skal være større end 0.")
+    return float((a * w).sum() / total)

@@ -1,0 +1,124 @@
+"""The note's tables: rows and columns as printed, from the tidy status.
+
+`note_table` gives unrounded figures in the note's shape; `format_note_table` renders them the
+way the note prints them (whole numbers with "." as thousands separator, "84 pct.").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .rounding import excel_round
+from .rules import KK, UNIT_NAMES
+from .status import SAMLET, SAMLET_MAAL
+
+COL_STATUS = "Status"
+COL_SAMLET_STATUS = "Samlet status"
+COL_SAMLET_MAALTAL = "Samlet måltal"
+COL_PCT = "Procentvis målopfyldelse"
+
+
+def col_antal(year: int) -> str:
+    return f"Antal forløb i {year}**"
+
+
+def columns(year: int) -> list[str]:
+    return [COL_STATUS, COL_SAMLET_STATUS, COL_SAMLET_MAALTAL, COL_PCT, col_antal(year)]
+
+
+ROW_ANTAL = "Antal forløb"
+ROW_FLEKSJOB = "Fleksjob (antal ansatte) *"
+ROW_SAMLET = "Samlet målopfyldelse (vægtet gennemsnit***)"
+
+
+def scheme_label(ordning: str) -> str:
+    """Row label as the note prints it: helårspersoner schemes say so, småjob does not."""
+    if ordning.startswith("Småjob"):
+        return ordning
+    return f"{ordning} (helårspersoner)"
+
+
+@dataclass(frozen=True)
+class NoteTable:
+    number: int
+    year: int
+    enhed: str
+    title: str
+    frame: pd.DataFrame      # unrounded; index = row labels, columns = `columns(year)`
+
+
+def note_table(tidy: pd.DataFrame, enhed: str, number: int) -> NoteTable:
+    year = int(tidy["aar"].iloc[0])
+    rows = tidy[tidy["enhed"] == enhed].set_index("linje")
+    cols = columns(year)
+    group = [l for l in rows.index if l not in (SAMLET, SAMLET_MAAL) and not np.isfinite(rows.at[l, "maaltal"])]
+    fleks = [l for l in rows.index if l not in (SAMLET, SAMLET_MAAL) and l not in group][0]
+    data: dict[str, list[float]] = {}
+    nan = math.nan
+    samlet = rows.loc[SAMLET]
+    for i, ordning in enumerate(group):
+        r = rows.loc[ordning]
+        first = i == 0  # the note shows the group's totals once, beside its first row
+        data[scheme_label(ordning)] = [r["status"],
+                                       samlet["status"] if first else nan,
+                                       samlet["maaltal"] if first else nan,
+                                       samlet["maalopfyldelse"] if first else nan,
+                                       r["antal_forloeb"]]
+    data[ROW_ANTAL] = [nan, nan, nan, nan, samlet["antal_forloeb"]]
+    f = rows.loc[fleks]
+    data[ROW_FLEKSJOB] = [f["status"], nan, f["maaltal"], f["maalopfyldelse"], nan]
+    data[ROW_SAMLET] = [nan, nan, nan, rows.at[SAMLET_MAAL, "maalopfyldelse"], nan]
+    frame = pd.DataFrame.from_dict(data, orient="index", columns=cols)
+    return NoteTable(number, year, enhed, table_title(number, enhed, year), frame)
+
+
+def table_title(number: int, enhed: str, year: int) -> str:
+    name = UNIT_NAMES.get(enhed, enhed)
+    suffix = ", samt antal forløb" if enhed == KK else ""
+    return f"Tabel {number}: Status og målopfyldelse for de særlige jobordninger i {name} for {year}{suffix}"
+
+
+def note_tables(tidy: pd.DataFrame, previous: pd.DataFrame | None = None) -> list[NoteTable]:
+    """Tables as numbered in the note: 1 = KK, 2 = KK previous year, 3.. = each forvaltning."""
+    tables = [note_table(tidy, KK, 1)]
+    if previous is not None:
+        tables.append(note_table(previous, KK, 2))
+    number = 3
+    for enhed in dict.fromkeys(tidy["enhed"]):
+        if enhed != KK:
+            tables.append(note_table(tidy, enhed, number))
+            number += 1
+    return tables
+
+
+def format_number(x: float) -> str:
+    """A whole number as the note prints it: 1.084 (Danish thousands separator)."""
+    if x is None or not np.isfinite(x):
+        return ""
+    return f"{int(excel_round(x)):,}".replace(",", ".")
+
+
+def format_percent(fraction: float) -> str:
+    if fraction is None or not np.isfinite(fraction):
+        return ""
+    return f"{format_number(100.0 * fraction)} pct."
+
+
+def format_note_table(table: NoteTable) -> pd.DataFrame:
+    """The table as strings, rounded exactly as the note (from unrounded figures)."""
+    out = table.frame.copy().astype(object)
+    for col in out.columns:
+        fmt = format_percent if col == COL_PCT else format_number
+        out[col] = [fmt(v) for v in table.frame[col]]
+    return out
+
+
+FOOTNOTES = [
+    "* Status for fleksjob er opgjort i antal ansatte i referencemåneden (periodens sidste måned).",
+    "** Kolonnen angiver ikke helårspersoner, men antal forløb, der overlapper perioden.",
+    "*** Samlet målopfyldelse er et vægtet gennemsnit af målopfyldelsen for helårspersoner og for fleksjob.",
+]

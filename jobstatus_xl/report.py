@@ -1,0 +1,78 @@
+"""Writers for the terminal and files: readable Danish tables, tidy CSV and JSON.
+
+Figures are rounded only here, at the last moment, from unrounded values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+from .engine.findings import Finding
+from .engine.pipeline import Result
+from .engine.status import TIDY_COLUMNS
+from .engine.tables import FOOTNOTES, NoteTable, format_note_table
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text):
+    """Text from user data must never become a formula in Excel or a CSV viewer (formula injection)."""
+    if isinstance(text, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def render_table(table: NoteTable) -> str:
+    shown = format_note_table(table)
+    label_w = max(len(table.enhed), *(len(i) for i in shown.index))
+    widths = [max(len(c), *(len(v) for v in shown[c])) for c in shown.columns]
+    lines = [table.title, ""]
+    lines.append(table.enhed.ljust(label_w) + "".join("  " + c.rjust(w) for c, w in zip(shown.columns, widths)))
+    lines.append("-" * (label_w + sum(w + 2 for w in widths)))
+    for label, row in shown.iterrows():
+        lines.append(label.ljust(label_w) + "".join("  " + v.rjust(w) for v, w in zip(row, widths)))
+    return "\n".join(lines)
+
+
+def render_result(result: Result) -> str:
+    parts = [f"Status for de særlige jobordninger, {result.settings.period.label()}",
+             f"Opgørelsesgrundlag: {result.settings.basis}. Tal er afrundet som i noten (halve op, fra uafrundede tal).",
+             ""]
+    for table in result.tables:
+        parts += [render_table(table), ""]
+    parts += FOOTNOTES
+    if result.findings:
+        parts += ["", f"Bemærkninger ({len(result.findings)}):"] + [f"  {f}" for f in result.findings]
+    return "\n".join(parts)
+
+
+def tidy_frame(result: Result) -> pd.DataFrame:
+    frames = [result.tidy] + ([result.previous_tidy] if result.previous_tidy is not None else [])
+    return pd.concat(frames, ignore_index=True)[TIDY_COLUMNS]
+
+
+def to_csv(result: Result) -> str:
+    """One tidy row per year, unit and line, unrounded; empty where a figure does not apply."""
+    out = tidy_frame(result).copy()
+    for col in ("enhed", "linje"):
+        out[col] = out[col].map(neutralise)
+    return out.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+
+
+def to_json(result: Result) -> str:
+    rows = []
+    for rec in tidy_frame(result).to_dict(orient="records"):
+        rows.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()})
+    return json.dumps({"periode": {"fra": result.settings.period.start.isoformat(),
+                                   "til": result.settings.period.end.isoformat(),
+                                   "grundlag": result.settings.basis},
+                       "status": rows,
+                       "bemaerkninger": [finding_dict(f) for f in result.findings]},
+                      ensure_ascii=False, indent=2)
+
+
+def finding_dict(f: Finding) -> dict:
+    return {"alvor": f.alvor, "kilde": f.kilde, "raekke": f.raekke, "kolonne": f.kolonne, "besked": f.besked}
