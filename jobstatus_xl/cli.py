@@ -2,6 +2,9 @@
 
     jobstatus-xl demo                      tables 1–9 of the 2024 note from the bundled demo data
     jobstatus-xl status [INPUT] --year Y   status from a folder of CSV files or a workbook
+    jobstatus-xl refresh WORKBOOK.xlsm     refresh a workbook's status sheets without Excel
+    jobstatus-xl check PATH                reconcile a published note's tables (fejl vs afrunding)
+    jobstatus-xl build-template [OUT]      build workbook_template.xlsm from its text sources
 """
 
 from __future__ import annotations
@@ -43,6 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Opgørelsesgrundlag for helårspersoner (standard: kalenderdage, som i noten).")
     st.add_argument("--reference-month", type=_date, help="En dag i referencemåneden for fleksjob (standard: periodens sidste måned).")
     st.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    rf = sub.add_parser("refresh", help="Opdater alle tabeller i en projektmappe uden Excel (samme beregning som knappen i Excel).")
+    rf.add_argument("workbook", type=Path, help="Projektmappe i skabelonens layout (.xlsm).")
+    rf.add_argument("--out", type=Path, help="Skriv resultatet hertil i stedet for at opdatere projektmappen.")
+
+    ck = sub.add_parser("check", help="Afstem en offentliggjort statustabel: hvilke tal kan ikke passe, og hvilke er afrunding.")
+    ck.add_argument("path", type=Path, help="Projektmappe med statusark, eller en mappe med published_rows.csv og published_totals.csv.")
+    ck.add_argument("--format", choices=["table", "json"], default="table")
+
+    bt = sub.add_parser("build-template", help="Byg workbook_template.xlsm ud fra kildefilerne i projektet.")
+    bt.add_argument("out", nargs="?", type=Path, default=Path("workbook_template.xlsm"))
     return p
 
 
@@ -73,6 +87,15 @@ def _run(args) -> int:
         out = {"table": report.render_result, "csv": report.to_csv, "json": report.to_json}[args.format](result)
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
         return 0
+    if args.command == "refresh":
+        from .workbook import cli_refresh
+        return cli_refresh(args)
+    if args.command == "check":
+        from .checks import cli_check
+        return cli_check(args)
+    if args.command == "build-template":
+        from .template.build import cli_build
+        return cli_build(args)
     raise AssertionError(args.command)
 
 

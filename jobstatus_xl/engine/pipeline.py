@@ -16,7 +16,7 @@ from .findings import FEJL, Finding, InputError
 from .helaarspersoner import BASES
 from .periods import Period
 from .register import parse_register
-from .rules import YearRules, load_rules
+from .rules import YearRules, load_rules, of_year
 from .status import aggregate, aggregates_from_table, compute_status
 from .tables import NoteTable, note_tables
 
@@ -90,7 +90,7 @@ def compute(raw: RawInput, settings: Settings) -> Result:
     if raw.previous is not None:
         prev = raw.previous.frame
         prev_year = settings.year - 1
-        prev = prev[prev["aar"].astype(str) == str(prev_year)]
+        prev = of_year(prev, prev_year)
         if not prev.empty:
             prev_rules = load_rules(prev_year)
             previous_tidy = compute_status(aggregates_from_table(prev, prev_rules), prev_rules)

@@ -65,7 +65,7 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
     mt = maaltal if maaltal is not None else _bundled("years/maaltal.csv")
     vg = vaegte if vaegte is not None else _bundled("years/vaegte.csv")
 
-    ordn = ordn[ordn["aar"].astype(str) == str(year)]
+    ordn = of_year(ordn, year)
     if ordn.empty:
         # A year we have no scheme list for: assume the latest known year's schemes, which is
         # what users expect when they roll the workbook forward; weights and targets must be given.
@@ -76,7 +76,7 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
     fleks = tuple(ordn.loc[ordn["maaling"] != HELAARSPERSONER, "ordning"])
     fleksjob = fleks[0] if fleks else FLEKSJOB
 
-    vg = vg[vg["aar"].astype(str) == str(year)]
+    vg = of_year(vg, year)
     if vg.empty:
         findings.append(Finding(FEJL, "vaegte", f"Der er ingen vægte for {year}. Tilføj en række med "
                                 "aar, vaegt_gruppe og vaegt_fleksjob (fx 0,55 og 0,45).", kolonne="aar"))
@@ -87,7 +87,7 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
         if total > 0:  # 55/45 and 0.55/0.45 both mean the same weights
             w_group, w_fleks = w_group / total, w_fleks / total
 
-    mt = mt[mt["aar"].astype(str) == str(year)]
+    mt = of_year(mt, year)
     targets = pd.DataFrame({
         "maaltal_gruppe": pd.to_numeric(mt["maaltal_gruppe"], errors="coerce").to_numpy(),
         "maaltal_fleksjob": pd.to_numeric(mt["maaltal_fleksjob"], errors="coerce").to_numpy(),
@@ -98,6 +98,12 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
     return YearRules(year, group, fleksjob, w_group, w_fleks, targets)
+
+
+def of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Rows whose `aar` is `year`, whether it came as text ("2024"), number (2024.0) or "2024,0"."""
+    aar = pd.to_numeric(frame["aar"].astype(str).str.strip().str.replace(",", ".", regex=False), errors="coerce")
+    return frame[(aar == year).to_numpy()]
 
 
 def _weight(value) -> float:

@@ -1,0 +1,380 @@
+"""The workbook's layout: one description shared by every reader and writer of sheets.
+
+The template builder, the xlwings macros and the headless (openpyxl) refresh all read input
+sheets and write status sheets through this module, so the layout exists exactly once.
+Grids are plain 2-D lists (row-major from A1); a string starting with "=" is a formula in
+Excel's English syntax (as both COM/xlwings and openpyxl expect). No xlwings, no openpyxl here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .engine.findings import FEJL, Finding, InputError
+from .engine.pipeline import RawInput, Result, Settings, Table
+from .engine.rules import KK, UNIT_NAMES
+from .engine.tables import FOOTNOTES, ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET, NoteTable, columns, table_title
+
+# ---------------------------------------------------------------- input sheets (the user's)
+SHEET_FORLOEB = "Forløb"
+SHEET_FLEKSJOB = "Fleksjob"
+SHEET_MAALTAL = "Måltal"
+SHEET_VAEGTE = "Vægte"
+SHEET_TIDLIGERE = "Tidligere år"
+SHEET_SETTINGS = "Indstillinger"
+
+INPUT_COLUMNS: dict[str, list[str]] = {
+    SHEET_FORLOEB: ["id", "forvaltning", "ordning", "start", "slut", "timer_pr_uge"],
+    SHEET_FLEKSJOB: ["id", "forvaltning", "start", "slut"],
+    SHEET_MAALTAL: ["aar", "enhed", "maaltal_gruppe", "maaltal_fleksjob"],
+    SHEET_VAEGTE: ["aar", "vaegt_gruppe", "vaegt_fleksjob"],
+    SHEET_TIDLIGERE: ["aar", "enhed", "ordning", "status", "antal_forloeb"],
+}
+# Excel table (ListObject) names for the input sheets.
+INPUT_TABLE_NAMES = {SHEET_FORLOEB: "tblForloeb", SHEET_FLEKSJOB: "tblFleksjob", SHEET_MAALTAL: "tblMaaltal",
+                     SHEET_VAEGTE: "tblVaegte", SHEET_TIDLIGERE: "tblTidligereAar"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    label: str      # column A, what the user reads
+    name: str       # defined name of the value cell (column B)
+    help: str       # column C
+
+
+SETTINGS = [
+    Setting("År", "Aar", "Opgørelsesåret, fx 2024. Måltal og vægte hentes for dette år."),
+    Setting("Periode fra", "PeriodeFra", "Første dag i perioden. Tom = 1. januar."),
+    Setting("Periode til", "PeriodeTil", "Sidste dag i perioden. Tom = 31. december."),
+    Setting("Grundlag", "Grundlag", "kalenderdage (som i noten) eller hverdage (Danmarks Statistiks fuldtidspersoner)."),
+    Setting("Referencemåned for fleksjob", "Referencemaaned", "En dag i måneden, hvor fleksjobansatte tælles. Tom = periodens sidste måned."),
+]
+SETTINGS_HEADER = ["Indstilling", "Værdi", "Forklaring"]
+
+
+def settings_row(name: str) -> int:
+    """1-based sheet row of a setting's value (header is row 1)."""
+    return 2 + [s.name for s in SETTINGS].index(name)
+
+
+# ---------------------------------------------------------------- owned sheets (ours to rewrite)
+SHEET_OVERVIEW = "Oversigt"
+SHEET_CHECK = "Kontrol"
+TABLE_UNITS = [KK, KK] + [u for u in UNIT_NAMES if u != KK]   # Tabel 1 = KK, 2 = KK previous year, 3.. = forvaltninger
+
+
+def table_sheet(number: int) -> str:
+    return f"Tabel {number}"
+
+
+OWNED_SHEETS = [SHEET_OVERVIEW] + [table_sheet(n) for n in range(1, len(TABLE_UNITS) + 1)] + [SHEET_CHECK]
+
+FMT_NUMBER = "#,##0"
+FMT_PCT = '0" pct."'
+FMT_WEIGHT = '0" pct."'
+FMT_DATE = "dd-mm-yyyy"
+HEADER_ROW = 4      # status sheets: the table's header row
+FIRST_ROW = 5       # first scheme row
+GRID_WIDTH = 7      # A..G: label, 5 note columns, weight
+
+
+@dataclass
+class SheetGrid:
+    """A sheet's content from A1: cells (values or '=formulas'), the formulas' computed values
+    (so viewers that do not recalculate still show figures), and number formats per range."""
+
+    name: str
+    cells: list[list]
+    computed: dict[tuple[int, int], float] = field(default_factory=dict)   # (row, col) 0-based
+    formats: dict[str, str] = field(default_factory=dict)                  # "B5:B9" -> format
+
+    def rows(self) -> int:
+        return len(self.cells)
+
+
+def _a1(row: int, col: int) -> str:
+    """1-based row and column -> A1."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def _num(x) -> float | None:
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
+
+
+def status_grid(table: NoteTable, weight_group: float, weight_fleksjob: float, subtitle: str) -> SheetGrid:
+    """A status sheet laid out like the note's table, with live formulas for totals and attainment."""
+    f = table.frame
+    labels = list(f.index)
+    n_group = labels.index(ROW_ANTAL)
+    r_first, r_last = FIRST_ROW, FIRST_ROW + n_group - 1
+    r_antal, r_fleks, r_samlet = r_last + 1, r_last + 2, r_last + 3
+    cols = columns(table.year)
+    cells: list[list] = [[table.title] + [None] * (GRID_WIDTH - 1),
+                         [subtitle] + [None] * (GRID_WIDTH - 1),
+                         [None] * GRID_WIDTH,
+                         [table.enhed] + cols + ["Vægt"]]
+    computed: dict[tuple[int, int], float] = {}
+
+    def put(row: int, col: int, value, shown=None):
+        cells[row - 1][col - 1] = value
+        if isinstance(value, str) and value.startswith("="):
+            computed[(row - 1, col - 1)] = shown
+
+    for _ in range(r_samlet - HEADER_ROW):
+        cells.append([None] * GRID_WIDTH)
+    for i, label in enumerate(labels[:n_group]):
+        r = r_first + i
+        put(r, 1, label)
+        put(r, 2, _num(f.iloc[i, 0]))
+        put(r, 6, _num(f.iloc[i, 4]))
+    g = f.iloc[0]
+    put(r_first, 3, f"=SUM(B{r_first}:B{r_last})", _num(g.iloc[1]))
+    put(r_first, 4, _num(g.iloc[2]))
+    put(r_first, 5, f"=100*ATTAINMENT(C{r_first},D{r_first})", _pct(g.iloc[3]))
+    put(r_first, 7, round(100.0 * weight_group, 9))
+    put(r_antal, 1, ROW_ANTAL)
+    put(r_antal, 6, f"=SUM(F{r_first}:F{r_last})", _num(f.loc[ROW_ANTAL].iloc[4]))
+    fl = f.loc[ROW_FLEKSJOB]
+    put(r_fleks, 1, ROW_FLEKSJOB)
+    put(r_fleks, 2, _num(fl.iloc[0]))
+    put(r_fleks, 4, _num(fl.iloc[2]))
+    put(r_fleks, 5, f"=100*ATTAINMENT(B{r_fleks},D{r_fleks})", _pct(fl.iloc[3]))
+    put(r_fleks, 7, round(100.0 * weight_fleksjob, 9))
+    put(r_samlet, 1, ROW_SAMLET)
+    put(r_samlet, 5, f"=WEIGHTED_ATTAINMENT(E{r_first}:E{r_fleks},G{r_first}:G{r_fleks})",
+        _pct(f.loc[ROW_SAMLET].iloc[3]))
+    cells.append([None] * GRID_WIDTH)
+    for note in FOOTNOTES:
+        cells.append([note] + [None] * (GRID_WIDTH - 1))
+    formats = {f"B{r_first}:D{r_fleks}": FMT_NUMBER, f"F{r_first}:F{r_antal}": FMT_NUMBER,
+               f"E{r_first}:E{r_samlet}": FMT_PCT, f"G{r_first}:G{r_fleks}": FMT_WEIGHT}
+    return SheetGrid(table_sheet(table.number), cells, computed, formats)
+
+
+def _pct(fraction) -> float | None:
+    x = _num(fraction)
+    return None if x is None else 100.0 * x
+
+
+def empty_status_grid(number: int, enhed: str, year: int, message: str) -> SheetGrid:
+    """A status sheet with no figures yet (template, or no previous-year data)."""
+    cells = [[table_title(number, enhed, year)] + [None] * (GRID_WIDTH - 1),
+             [message] + [None] * (GRID_WIDTH - 1),
+             [None] * GRID_WIDTH,
+             [enhed] + columns(year) + ["Vægt"]]
+    return SheetGrid(table_sheet(number), cells)
+
+
+def result_grids(result: Result) -> list[SheetGrid]:
+    """Every owned sheet's content after a successful computation, in workbook order."""
+    s = result.settings
+    subtitle = f"Periode: {s.period.label()}. Grundlag: {s.basis}. Afrundet som i noten (halve op, fra uafrundede tal)."
+    grids: dict[int, SheetGrid] = {}
+    for table in result.tables:
+        rules = result.rules if table.year == result.rules.year else None
+        wg, wf = (rules.weight_group, rules.weight_fleksjob) if rules else _previous_weights(table.year)
+        sub = subtitle if table.year == s.year else f"Hele {table.year}, fra de offentliggjorte tal (ingen mikrodata)."
+        grids[table.number] = status_grid(table, wg, wf, sub)
+    if 2 not in grids:
+        grids[2] = empty_status_grid(2, KK, s.year - 1, f"Ingen tal for {s.year - 1}: udfyld arket '{SHEET_TIDLIGERE}'.")
+    out = [overview_grid(result, grids)]
+    out += [grids[n] for n in sorted(grids)]
+    out.append(findings_grid(result.findings))
+    return out
+
+
+def _previous_weights(year: int) -> tuple[float, float]:
+    from .engine.rules import load_rules
+    r = load_rules(year)
+    return r.weight_group, r.weight_fleksjob
+
+
+OVERVIEW_HEADER = ["Enhed", "Navn", "Helårspersoner", "Fleksjob", "Samlet (vægtet)", "Mål"]
+
+
+def overview_grid(result: Result, grids: dict[int, SheetGrid]) -> SheetGrid:
+    """Attainment per unit, as formulas on the status sheets (so charts follow edits there)."""
+    cells = [[f"Oversigt: målopfyldelse for {result.settings.period.label()}"] + [None] * 5,
+             ["Procentvis målopfyldelse per forvaltning. Diagrammerne nedenfor tegnes af Excel ud fra tabellen."] + [None] * 5,
+             [None] * 6,
+             list(OVERVIEW_HEADER)]
+    computed = {}
+    tidy = result.tidy.set_index(["enhed", "linje"])
+    for number, grid in sorted(grids.items()):
+        if number == 2:
+            continue
+        enhed = grid.cells[HEADER_ROW - 1][0]
+        labels = [r[0] for r in grid.cells]
+        r_first = FIRST_ROW
+        r_fleks = labels.index(ROW_FLEKSJOB) + 1
+        r_samlet = labels.index(ROW_SAMLET) + 1
+        sheet = f"'{grid.name}'"
+        row = len(cells)
+        cells.append([enhed, UNIT_NAMES.get(enhed, enhed), f"={sheet}!E{r_first}", f"={sheet}!E{r_fleks}",
+                      f"={sheet}!E{r_samlet}", 100])
+        computed[(row, 2)] = grid.computed[(r_first - 1, 4)]
+        computed[(row, 3)] = grid.computed[(r_fleks - 1, 4)]
+        computed[(row, 4)] = grid.computed[(r_samlet - 1, 4)]
+    last = len(cells)
+    return SheetGrid(SHEET_OVERVIEW, cells, computed, {f"C5:F{last}": FMT_PCT})
+
+
+FINDINGS_HEADER = ["Alvor", "Ark/fil", "Række", "Kolonne", "Besked"]
+
+
+def findings_grid(findings: list[Finding], title: str | None = None) -> SheetGrid:
+    """The check sheet: every finding, or a line saying there were none."""
+    stamp = title or "Kontrol af inddata"
+    cells = [[stamp, None, None, None, None],
+             [f"{sum(f.er_fejl for f in findings)} fejl og {sum(not f.er_fejl for f in findings)} advarsler. "
+              "Fejl skal rettes, før tabellerne kan opdateres; advarsler bør læses.", None, None, None, None],
+             [None] * 5,
+             list(FINDINGS_HEADER)]
+    for f in findings:
+        cells.append([f.alvor, _text(f.kilde), f.raekke, _text(f.kolonne), _text(f.besked)])
+    if not findings:
+        cells.append(["ok", None, None, None, "Ingen fejl eller advarsler."])
+    return SheetGrid(SHEET_CHECK, cells)
+
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _text(value):
+    """User-derived text written to a cell is data, never a formula (formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+# ---------------------------------------------------------------- reading input sheets
+
+def table_from_grid(sheet: str, grid: list[list] | None, required: bool = True) -> Table | None:
+    """A raw input table from a sheet's values (header in row 1). Trailing blank rows are ignored."""
+    if grid is None or not grid or all(v is None or str(v).strip() == "" for v in grid[0]):
+        if required:
+            raise InputError([Finding(FEJL, sheet, f"Arket '{sheet}' mangler eller har ingen overskriftsrække i række 1.")])
+        return None
+    header = [str(h).strip() if h is not None else "" for h in grid[0]]
+    width = max((i + 1 for i, h in enumerate(header) if h), default=0)
+    header = header[:width]
+    body = [list(r[:width]) + [None] * (width - len(r)) for r in grid[1:]]
+    while body and all(v is None or (isinstance(v, str) and not v.strip()) for v in body[-1]):
+        body.pop()
+    frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
+    return Table(frame, sheet, first_row=2)
+
+
+def settings_from_grid(grid: list[list] | None) -> Settings:
+    """Read the settings sheet (values in column B, rows as in SETTINGS)."""
+    if not grid:
+        raise InputError([Finding(FEJL, SHEET_SETTINGS, f"Arket '{SHEET_SETTINGS}' mangler.")])
+    values = {}
+    for s in SETTINGS:
+        r = settings_row(s.name) - 1
+        values[s.name] = grid[r][1] if r < len(grid) and len(grid[r]) > 1 else None
+    findings = []
+    year = values["Aar"]
+    try:
+        year = int(float(str(year).strip()))
+        if not 1990 <= year <= 2100:
+            raise ValueError
+    except (TypeError, ValueError):
+        findings.append(Finding(FEJL, SHEET_SETTINGS, f"Året '{year}' er ikke et årstal. Skriv fx 2024.",
+                                raekke=settings_row("Aar"), kolonne="Værdi"))
+        year = None
+    dates = {}
+    for name in ("PeriodeFra", "PeriodeTil", "Referencemaaned"):
+        d, problem = _one_date(values[name])
+        if problem:
+            findings.append(Finding(FEJL, SHEET_SETTINGS, problem, raekke=settings_row(name), kolonne="Værdi"))
+        dates[name] = d
+    basis = str(values["Grundlag"] or "kalenderdage").strip().lower()
+    if basis not in ("kalenderdage", "hverdage"):
+        findings.append(Finding(FEJL, SHEET_SETTINGS, f"Grundlag '{basis}' er ukendt. Skriv 'kalenderdage' eller 'hverdage'.",
+                                raekke=settings_row("Grundlag"), kolonne="Værdi"))
+    if findings:
+        raise InputError(findings)
+    return Settings(year, dates["PeriodeFra"], dates["PeriodeTil"], basis, dates["Referencemaaned"])
+
+
+def _one_date(value) -> tuple[dt.date | None, str | None]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    from .engine.register import parse_dates
+    d, blank, bad = parse_dates(pd.Series([value], dtype=object))
+    if bad[0] or np.isnat(d[0]):
+        return None, f"'{value}' er ikke en dato. Skriv fx 31-12-2024."
+    return pd.Timestamp(d[0]).date(), None
+
+
+def raw_input_from_grids(grids: dict[str, list[list] | None]) -> tuple[RawInput, Settings]:
+    """Everything the engine needs, from the input sheets' values."""
+    settings = settings_from_grid(grids.get(SHEET_SETTINGS))
+    raw = RawInput(
+        forloeb=table_from_grid(SHEET_FORLOEB, grids.get(SHEET_FORLOEB)),
+        fleksjob=table_from_grid(SHEET_FLEKSJOB, grids.get(SHEET_FLEKSJOB)),
+        maaltal=_nonempty(table_from_grid(SHEET_MAALTAL, grids.get(SHEET_MAALTAL), required=False)),
+        vaegte=_nonempty(table_from_grid(SHEET_VAEGTE, grids.get(SHEET_VAEGTE), required=False)),
+        previous=_nonempty(table_from_grid(SHEET_TIDLIGERE, grids.get(SHEET_TIDLIGERE), required=False)),
+    )
+    return raw, settings
+
+
+def _nonempty(table: Table | None) -> Table | None:
+    """An empty optional table means 'use the bundled data'."""
+    return table if table is not None and len(table.frame) else None
+
+
+INPUT_SHEETS = [SHEET_SETTINGS, SHEET_FORLOEB, SHEET_FLEKSJOB, SHEET_MAALTAL, SHEET_VAEGTE, SHEET_TIDLIGERE]
+
+
+TEMPLATE_YEAR = 2024
+
+
+def settings_grid(settings: Settings) -> SheetGrid:
+    cells = [list(SETTINGS_HEADER)]
+    values = {"Aar": settings.year, "PeriodeFra": settings.start, "PeriodeTil": settings.end,
+              "Grundlag": settings.basis, "Referencemaaned": settings.reference_month}
+    for s in SETTINGS:
+        cells.append([s.label, values[s.name], s.help])
+    return SheetGrid(SHEET_SETTINGS, cells, formats={f"B{settings_row('PeriodeFra')}:B{settings_row('Referencemaaned')}": FMT_DATE})
+
+
+def input_grid(sheet: str, frame: pd.DataFrame | None = None) -> SheetGrid:
+    """An input sheet: header row and, if given, the rows of `frame` (columns in layout order)."""
+    header = INPUT_COLUMNS[sheet]
+    cells = [list(header)]
+    if frame is not None:
+        cells += frame.reindex(columns=header).astype(object).where(frame.reindex(columns=header).notna(), None).values.tolist()
+    formats = {}
+    for col in ("start", "slut"):
+        if col in header:
+            i = header.index(col) + 1
+            formats[f"{_a1(2, i)}:{_a1(max(len(cells), 2), i)}"] = FMT_DATE
+    return SheetGrid(sheet, cells, formats=formats)
+
+
+def template_grids(settings: Settings | None = None) -> list[SheetGrid]:
+    """The template's sheets in workbook order: settings, input sheets (header only), owned sheets
+    with titles but no figures. The template builder writes exactly these; tests build
+    `xlwings.Book(json=...)` workbooks from them."""
+    settings = settings or Settings(TEMPLATE_YEAR)
+    year = settings.year
+    grids = [settings_grid(settings)] + [input_grid(s) for s in INPUT_SHEETS if s != SHEET_SETTINGS]
+    overview = SheetGrid(SHEET_OVERVIEW, [[f"Oversigt: målopfyldelse for {year}"], ["Klik 'Opdater alle tabeller' under fanen Jobordninger."]])
+    grids.append(overview)
+    for number, enhed in enumerate(TABLE_UNITS, start=1):
+        y = year - 1 if number == 2 else year
+        grids.append(empty_status_grid(number, enhed, y, "Ingen tal endnu: klik 'Opdater alle tabeller' under fanen Jobordninger."))
+    grids.append(findings_grid([], "Kontrol af inddata (ikke kørt endnu)"))
+    return grids
