@@ -255,8 +255,13 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     error = error | (reversed_)
     p1 = np.datetime64(period.end, "D")
     after = ~np.isnat(start) & (start > p1) & ~error
-    c.rows(after, ADVARSEL, "start", lambda i: f"Startdato {pd.Timestamp(start[i]):%d-%m-%Y} ligger efter perioden "
-           f"({period.label()}); forløbet tælles ikke med.")
+    if after.any():
+        # Registers often run past the period; one line says so instead of one per row.
+        first = int(np.flatnonzero(after)[0])
+        c.findings.append(Finding(ADVARSEL, source, f"{int(after.sum())} rækker starter efter perioden "
+                                  f"({period.label()}) og tælles ikke med (den første: startdato "
+                                  f"{pd.Timestamp(start[first]):%d-%m-%Y}).", raekke=first + first_row,
+                                  kolonne=cols["start"]))
     out["start"] = start.astype("datetime64[ns]")
     out["slut"] = slut.astype("datetime64[ns]")
 
