@@ -59,6 +59,8 @@ def person_years(start, slut, period: Period, basis: Basis = "kalenderdage", hou
     if basis == "kalenderdage":
         return overlap_days(start, slut, period) / period.days
     if basis == "hverdage":
+        if period.weekdays == 0:
+            raise ValueError(f"Perioden {period.label()} har ingen hverdage; brug grundlaget 'kalenderdage'.")
         share = overlap_weekdays(start, slut, period) / period.weekdays
         if hours is not None:
             h = np.asarray(hours, dtype=float)

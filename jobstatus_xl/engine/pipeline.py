@@ -84,7 +84,10 @@ def compute(raw: RawInput, settings: Settings) -> Result:
     findings.sort(key=lambda f: (f.kilde, f.raekke or 0))
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
-    agg = aggregate(register, rules, period, settings.basis, reference)
+    try:
+        agg = aggregate(register, rules, period, settings.basis, reference)
+    except ValueError as exc:  # e.g. a weekend-only period on the weekday basis
+        raise InputError(findings + [Finding(FEJL, "indstillinger", str(exc), kolonne="grundlag")]) from None
     tidy = compute_status(agg, rules)
     previous_tidy = None
     if raw.previous is not None:

@@ -55,8 +55,10 @@ def note_table(tidy: pd.DataFrame, enhed: str, number: int) -> NoteTable:
     year = int(tidy["aar"].iloc[0])
     rows = tidy[tidy["enhed"] == enhed].set_index("linje")
     cols = columns(year)
-    group = [l for l in rows.index if l not in (SAMLET, SAMLET_MAAL) and not np.isfinite(rows.at[l, "maaltal"])]
-    fleks = [l for l in rows.index if l not in (SAMLET, SAMLET_MAAL) and l not in group][0]
+    # compute_status orders each unit's lines: group schemes, Samlet, the fleksjob scheme, Samlet målopfyldelse
+    lines = list(rows.index)
+    group = lines[:lines.index(SAMLET)]
+    fleks = lines[lines.index(SAMLET) + 1]
     data: dict[str, list[float]] = {}
     nan = math.nan
     samlet = rows.loc[SAMLET]
