@@ -1,0 +1,51 @@
+"""Suite-wide pytest hooks.
+
+Tests marked `libreoffice` skip with a reason where LibreOffice is absent; under CI (CI=true) a
+skipped `libreoffice` test FAILS instead, so a CI image that lost LibreOffice cannot go green
+without its independent checks.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+LIBREOFFICE_MARKER = ("libreoffice: needs LibreOffice headless (soffice, python3-uno); skipped with a reason "
+                      "where absent, and CI makes such skips fail")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not any(line.split(":")[0].strip() == "libreoffice" for line in config.getini("markers")):
+        config.addinivalue_line("markers", LIBREOFFICE_MARKER)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # (path, lineno, "Skipped: reason")
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if (in_ci() and report.skipped and not hasattr(report, "wasxfail")
+            and item.get_closest_marker("libreoffice") is not None):
+        report.outcome = "failed"
+        report.longrepr = (f"CI=true: a test marked 'libreoffice' must run in CI, but it was skipped: "
+                           f"{_skip_reason(report)}")
+        report.user_properties.append(("libreoffice_skipped_in_ci", True))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    # A skip happens in setup, and a failed setup would print as ERROR; this is a test failure.
+    if report.failed and ("libreoffice_skipped_in_ci", True) in report.user_properties:
+        return "failed", "F", "FAILED"
+    return None
