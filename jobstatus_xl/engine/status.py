@@ -95,7 +95,7 @@ def aggregates_from_table(table: pd.DataFrame, rules: YearRules) -> Aggregates:
 
 def _units(values: pd.Series) -> list[str]:
     """Units present, in the note's order (known forvaltninger first, then any others as given)."""
-    present = list(dict.fromkeys(str(v) for v in values))
+    present = [str(v) for v in pd.unique(pd.Series(values, dtype=object))]
     return [u for u in UNIT_NAMES if u in present] + [u for u in present if u not in UNIT_NAMES]
 
 
