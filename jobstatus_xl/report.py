@@ -56,10 +56,20 @@ def tidy_frame(result: Result) -> pd.DataFrame:
 
 def to_csv(result: Result) -> str:
     """One tidy row per year, unit and line, unrounded; empty where a figure does not apply."""
-    out = tidy_frame(result).copy()
+    out = tidy_frame(result).copy().astype(object)
     for col in ("enhed", "linje"):
         out[col] = out[col].map(neutralise)
-    return out.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+    for col in ("status", "maaltal", "maalopfyldelse", "antal_forloeb"):
+        out[col] = [_exact(v) for v in out[col]]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def _exact(x) -> str:
+    """Unrounded, and exactly: the shortest text that reads back as the same float."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    x = float(x)
+    return str(int(x)) if x.is_integer() else repr(x)
 
 
 def to_json(result: Result) -> str:
