@@ -1,0 +1,262 @@
+"""Ribbon actions (RunPython / xlwings Server / Lite): read the input sheets, compute, write owned sheets.
+
+Round trips depend on the number of sheets, never on rows: each input sheet is read in one bulk
+read; each owned sheet gets one value write (formulas as "=..." strings), one clear of the rows
+its previous table used below the new one, and one write per number-format range. Everything is
+computed before the first write, so a failure leaves the previous tables as they were. Only
+sheets in `sheets.OWNED_SHEETS` are ever written (`fill_demo` writes input sheets, and only empty ones).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pandas as pd
+import xlwings as xw
+
+from . import sheets
+from . import xlconvert as xc
+from .engine import pipeline
+from .engine.findings import InputError, mask_cpr
+from .engine.pipeline import Result
+
+log = logging.getLogger(__name__)
+
+TITLE = "Jobordninger"
+_SHOWN_ERRORS = 5   # a message box lists the first few errors; the Kontrol sheet has them all
+
+
+# ---------------------------------------------------------------- ribbon actions
+
+def refresh_all(book: xw.Book | None = None) -> Result | None:
+    """'Opdater alle tabeller': every status sheet from the input sheets, or - on input errors -
+    only the Kontrol sheet. Returns the engine's result, or None when nothing was refreshed."""
+    book = _book(book)
+    try:
+        result = compute(read_inputs(book))
+        grids = sheets.result_grids(result)
+    except InputError as exc:
+        if _write_all(book, [sheets.findings_grid(exc.findings)]):
+            _alert(book, _errors_message(exc, "Tabellerne er IKKE opdateret"), critical=True)
+        return None
+    except Exception as exc:  # noqa: BLE001 - the user gets a Danish message; the log keeps the traceback
+        log.exception("refresh_all failed before writing")
+        _alert(book, f"Tabellerne er IKKE opdateret: der opstod en uventet fejl ({type(exc).__name__}: "
+                     f"{mask_cpr(str(exc))[:200]}). Intet i projektmappen er ændret.", critical=True)
+        return None
+    if not _write_all(book, grids):
+        return None
+    _alert(book, f"Alle tabeller er opdateret for {result.settings.period.label()}. {_count(result.findings)} "
+                 f"Se arket '{sheets.SHEET_CHECK}'.")
+    return result
+
+
+def validate(book: xw.Book | None = None) -> Result | None:
+    """'Valider data': the same reading and checks as refresh_all; writes only the Kontrol sheet."""
+    book = _book(book)
+    try:
+        result = compute(read_inputs(book))
+    except InputError as exc:
+        if _write_all(book, [sheets.findings_grid(exc.findings)]):
+            _alert(book, _errors_message(exc, "Inddata har fejl"), critical=True)
+        return None
+    except Exception as exc:  # noqa: BLE001
+        log.exception("validate failed")
+        _alert(book, f"Kontrollen kunne ikke gennemføres: uventet fejl ({type(exc).__name__}).", critical=True)
+        return None
+    if not _write_all(book, [sheets.findings_grid(result.findings)]):
+        return None
+    _alert(book, f"Ingen fejl i inddata. {_count(result.findings)} Se arket '{sheets.SHEET_CHECK}'. "
+                 "Tabellerne er ikke ændret; klik 'Opdater alle tabeller' for at opdatere dem.")
+    return result
+
+
+def fill_demo(book: xw.Book | None = None) -> list[str]:
+    """'Indlæs demodata': the synthetic demo register into the input sheets that are empty.
+    A sheet with any data below its header, or with other headers, is left alone. Returns the
+    names of the sheets filled."""
+    book = _book(book)
+    present = _sheet_map(book)
+    grids = demo_grids()
+    empty = [g for g in grids if g.name.casefold() not in present
+             or _is_empty_input(_read(present[g.name.casefold()]), g.cells[0])]
+    for grid in empty:
+        write_grid(book, grid, present, clear_below=False)
+        _extend_table(present[grid.name.casefold()], grid)
+    filled = [f"{g.name} ({len(g.cells) - 1:,} rækker)".replace(",", ".") for g in empty]
+    skipped = [g.name for g in grids if g not in empty]
+    parts = []
+    if filled:
+        parts.append("Demodata er indlæst i: " + ", ".join(filled) + ". Klik 'Opdater alle tabeller' for at "
+                     "beregne tabellerne.")
+    if skipped:
+        parts.append("Ikke ændret, fordi arket allerede har data: " + ", ".join(skipped) + ".")
+    _alert(book, " ".join(parts))
+    return [g.name for g in empty]
+
+
+# ---------------------------------------------------------------- reading and computing
+
+def compute(grids: dict[str, list[list] | None]) -> Result:
+    """The engine on the input sheets' values. Excel error cells are errors too (the engine would
+    read them as text or blank); all findings are reported together."""
+    excel_errors = [f for name in sheets.INPUT_COLUMNS for f in xc.excel_error_findings(name, grids.get(name))]
+    try:
+        result = pipeline.compute(*sheets.raw_input_from_grids(grids))
+    except InputError as exc:
+        raise InputError(excel_errors + exc.findings) from None
+    if excel_errors:
+        raise InputError(excel_errors + result.findings)
+    return result
+
+
+def read_inputs(book: xw.Book) -> dict[str, list[list] | None]:
+    """Every input sheet's values from A1, one bulk read per sheet (None for a missing sheet)."""
+    present = _sheet_map(book)
+    return {name: (_read(present[name.casefold()]) if name.casefold() in present else None)
+            for name in sheets.INPUT_SHEETS}
+
+
+def _read(sheet) -> list[list]:
+    """The sheet's used range as a 2-D list anchored at A1. Errors come as their text ("#N/A")
+    so they are reported; without err_to_str xlwings reads them as blank cells."""
+    used = sheet.used_range
+    values = used.options(ndim=2, err_to_str=True).value
+    top, left = used.row - 1, used.column - 1
+    if left:
+        values = [[None] * left + row for row in values]
+    if top:
+        values = [[None] * len(values[0]) for _ in range(top)] + values
+    return values
+
+
+def _is_empty_input(values: list[list], header: list) -> bool:
+    """No data below row 1, and a header that is blank or ours (never overwrite a user's columns)."""
+    if any(not _blank(v) for row in values[1:] for v in row):
+        return False
+    first = [v for v in (values[0] if values else []) if not _blank(v)]
+    return not first or [str(v).strip().casefold() for v in first] == [str(h).casefold() for h in header]
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+# ---------------------------------------------------------------- writing
+
+def _write_all(book: xw.Book, grids: list[sheets.SheetGrid]) -> bool:
+    """Write owned sheets in order; if Excel fails part-way, say where (each sheet already written
+    holds a whole new table, the rest their old ones) and return False."""
+    present = _sheet_map(book)
+    for grid in grids:
+        if grid.name not in sheets.OWNED_SHEETS:   # the one guard that keeps other sheets untouched
+            raise ValueError(f"{grid.name!r} is not a sheet the add-in owns")
+        try:
+            write_grid(book, grid, present)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("writing %s failed", grid.name)
+            _alert(book, f"Opdateringen blev afbrudt ved arket '{grid.name}' ({type(exc).__name__}). Arkene før "
+                         "det er opdateret, resten er uændrede. Klik 'Opdater alle tabeller' igen.", critical=True)
+            return False
+    return True
+
+
+def write_grid(book: xw.Book, grid: sheets.SheetGrid, present: dict | None = None, clear_below: bool = True) -> None:
+    """One sheet: one bulk write of the grid (blank cells clear what was there), one clear of the
+    rows the previous table used below it, then one write per number-format range. A missing
+    sheet is created (and added to `present`, the casefolded name -> sheet map)."""
+    present = _sheet_map(book) if present is None else present
+    sheet = present.get(grid.name.casefold())
+    if sheet is None:
+        sheet = present[grid.name.casefold()] = _add_sheet(book, grid.name, present)
+    width = max((len(r) for r in grid.cells), default=1)
+    cells = [list(r) + [None] * (width - len(r)) for r in grid.cells]
+    old_last_row = _last_row(sheet)
+    sheet.range((1, 1)).value = cells
+    if clear_below:
+        # Always one action (even when nothing is left below), so the count never depends on data.
+        first_free = len(cells) + 1
+        sheet.range((first_free, 1), (max(old_last_row, first_free), width)).clear_contents()
+    for address, number_format in grid.formats.items():
+        sheet.range(address).number_format = number_format
+
+
+def _last_row(sheet) -> int:
+    used = sheet.used_range
+    return used.row + used.shape[0] - 1
+
+
+def _add_sheet(book: xw.Book, name: str, present: dict):
+    """A missing sheet goes after the nearest sheet that precedes it in the layout."""
+    order = sheets.INPUT_SHEETS + sheets.OWNED_SHEETS
+    before = order[:order.index(name)] if name in order else order
+    anchor = next((present[n.casefold()] for n in reversed(before) if n.casefold() in present), None)
+    return book.sheets.add(name=name, after=anchor or book.sheets[-1])
+
+
+def _extend_table(sheet, grid: sheets.SheetGrid) -> None:
+    """If the input sheet holds its Excel table (ListObject), make it cover the rows just written."""
+    table_name = sheets.INPUT_TABLE_NAMES.get(grid.name)
+    for table in sheet.tables:
+        if table.name == table_name:
+            table.resize(sheet.range((1, 1), (max(len(grid.cells), 2), len(grid.cells[0]))))
+
+
+def _sheet_map(book: xw.Book) -> dict:
+    return {s.name.casefold(): s for s in book.sheets}
+
+
+# ---------------------------------------------------------------- demo data
+
+def demo_grids() -> list[sheets.SheetGrid]:
+    """The bundled synthetic register as input-sheet grids with real dates and numbers."""
+    raw = pipeline.demo_input()
+    typed = {
+        sheets.SHEET_FORLOEB: _typed(raw.forloeb.frame, dates=("start", "slut"), numbers=("timer_pr_uge",)),
+        sheets.SHEET_FLEKSJOB: _typed(raw.fleksjob.frame, dates=("start", "slut")),
+        sheets.SHEET_TIDLIGERE: _typed(raw.previous.frame, numbers=("aar", "status", "antal_forloeb")),
+    }
+    return [sheets.input_grid(name, frame) for name, frame in typed.items()]
+
+
+def _typed(frame: pd.DataFrame, dates=(), numbers=()) -> pd.DataFrame:
+    """Text columns to what a user's sheet holds. Object columns keep plain datetimes (pandas would
+    infer datetime64 and hand xlwings Timestamps)."""
+    out = frame.astype(object).copy()
+    for col in dates:
+        out[col] = pd.Series([dt.datetime.fromisoformat(v) if isinstance(v, str) and v.strip() else None
+                              for v in frame[col]], index=out.index, dtype=object)
+    for col in numbers:
+        out[col] = pd.Series([float(v) if isinstance(v, str) and v.strip() else None for v in frame[col]],
+                             index=out.index, dtype=object)
+    return out
+
+
+# ---------------------------------------------------------------- messages
+
+def _book(book):
+    return book if book is not None else xw.Book.caller()
+
+
+def _count(findings) -> str:
+    warnings = sum(not f.er_fejl for f in findings)
+    return f"{warnings} advarsel." if warnings == 1 else f"{warnings} advarsler."
+
+
+def _errors_message(exc: InputError, headline: str) -> str:
+    errors = exc.errors or exc.findings
+    lines = [f"{headline}: inddata har {len(errors)} fejl. De hidtidige tabeller er uændrede.", ""]
+    lines += [f"- {f.where()}: {f.besked}" for f in errors[:_SHOWN_ERRORS]]
+    if len(errors) > _SHOWN_ERRORS:
+        lines.append(f"- ... og {len(errors) - _SHOWN_ERRORS} fejl mere.")
+    lines += ["", f"Alle fejl og advarsler (ark, række, kolonne) står på arket '{sheets.SHEET_CHECK}'."]
+    return mask_cpr("\n".join(lines))
+
+
+def _alert(book: xw.Book, text: str, critical: bool = False) -> None:
+    """A message box where the runtime has one; otherwise the log (never fail the action for it)."""
+    try:
+        book.app.alert(text, title=TITLE, buttons="ok", mode="critical" if critical else "info")
+    except Exception:  # noqa: BLE001 - e.g. engines without message boxes
+        log.warning("%s: %s", TITLE, text)

@@ -1,0 +1,284 @@
+"""Excel worksheet functions (xlwings UDFs): convert the arguments, call the engine, nothing else.
+
+The Python names are the Excel names. Classic xlwings (Windows, COM) names the VBA wrapper after
+the Python function and ignores `name=`, which only xlwings Server/Lite honour; naming the
+functions in capitals is the one way both flavours show the same name. Only decorator options
+both flavours accept are used: per-argument `doc`, `ndim` and `err_to_str` (no `category`, which
+the server flavour lacks). Every function runs inside `_cell_errors`, the one place where bad
+input becomes a short Danish message in the cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import inspect
+import logging
+
+import numpy as np
+import xlwings as xw
+
+from . import xlconvert as xc
+from .engine import helaarspersoner as hp
+from .engine.findings import InputError
+from .engine.periods import Period
+from .engine.pipeline import RawInput, Settings, compute
+from .engine.rules import KK
+from .engine.status import weighted_attainment
+from .engine.tables import columns
+from .sheets import SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_VAEGTE, table_from_grid
+
+log = logging.getLogger(__name__)
+
+
+def _cell_errors(f):
+    """Whatever goes wrong, the cell gets `#FEJL: <Danish text>`, never a traceback. The
+    docstring is folded to one line: it is the function wizard's description."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except (xc.CellError, InputError) as exc:
+            return xc.cell_message(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug must still not put a traceback in a cell
+            log.exception("%s failed", f.__name__)
+            return xc.cell_message(exc)
+
+    wrapper.__doc__ = " ".join(inspect.cleandoc(f.__doc__ or "").split())
+    return wrapper
+
+
+# Argument help (Excel's function wizard; Office.js metadata). One text per meaning.
+_RANGE = {"ndim": 2, "err_to_str": True}
+_CELL = {"err_to_str": True}
+DOC = {
+    "status": "Status: helårspersoner eller antal ansatte (et tal).",
+    "target": "Måltal (et tal større end 0).",
+    "attainments": "Målopfyldelser, én pr. række (fx E5:E9). Rækker hvor både målopfyldelse og vægt er tomme, "
+                   "springes over.",
+    "weights": "Vægte på de samme rækker, fx 55 og 45 eller 0,55 og 0,45.",
+    "start_dates": "Startdatoer i én kolonne: datoer, datotal eller tekst som 31-12-2024.",
+    "end_dates": "Slutdatoer på de samme rækker som startdatoerne. Tom = forløbet kører stadig.",
+    "period_start": "Periodens første dag, fx 01-01-2024.",
+    "period_end": "Periodens sidste dag (tælles med), fx 31-12-2024.",
+    "basis": "Valgfri: 'kalenderdage' (standard, som i noten) eller 'hverdage' (Danmarks Statistiks "
+             "fuldtidspersoner).",
+    "hours_per_week": "Valgfri, kun med 'hverdage': timer pr. uge, ét tal eller en kolonne ud for datoerne. "
+                      "Tom = 37 timer (fuld tid).",
+    "reference_date": "En dag i referencemåneden, fx 31-12-2024 for december.",
+    "ids": "Valgfri: person-id'er ud for datoerne; så tælles hver person kun én gang.",
+    "unit": "Forvaltningens kode (BIF, BUF, KFF, SOF, SUF, TMF, ØKF) eller KK for hele kommunen.",
+    "scheme": "Ordningen, fx Virksomhedspraktik, Løntilskud eller Småjob under det sociale frikort.",
+    "units": "Tabellens kolonne med forvaltningskoder, fx tblForloeb[forvaltning].",
+    "schemes": "Tabellens kolonne med ordninger, fx tblForloeb[ordning].",
+    "table_start": "Tabellens kolonne med startdatoer, fx tblForloeb[start].",
+    "table_end": "Tabellens kolonne med slutdatoer, fx tblForloeb[slut]. Tom = kører stadig.",
+    "table_hours": "Valgfri, kun med 'hverdage': tabellens kolonne med timer pr. uge, fx tblForloeb[timer_pr_uge].",
+    "table_ids": "Valgfri: tabellens kolonne med person-id'er, fx tblFleksjob[id]; så tælles hver person én gang.",
+    "report_year": "Opgørelsesåret, fx 2024. Måltal og vægte hentes for året.",
+    "forloeb_table": "Forløbstabellen med overskriftsrække, fx tblForloeb[#Alle].",
+    "fleksjob_table": "Fleksjobtabellen med overskriftsrække, fx tblFleksjob[#Alle].",
+    "targets_table": "Valgfri: måltalstabellen med overskriftsrække, fx tblMaaltal[#Alle]. Tom = de medfølgende "
+                     "måltal for året.",
+    "weights_table": "Valgfri: vægttabellen med overskriftsrække, fx tblVaegte[#Alle]. Tom = de medfølgende "
+                     "vægte for året.",
+}
+
+
+# ---------------------------------------------------------------- attainment
+
+@xw.func
+@xw.arg("status", doc=DOC["status"], **_CELL)
+@xw.arg("target", doc=DOC["target"], **_CELL)
+@_cell_errors
+def ATTAINMENT(status, target):
+    """Målopfyldelse: status divideret med måltal, som brøk (formatér cellen som procent, eller gang
+    med 100). Måltallet skal være større end 0."""
+    s = xc.number(status, "status")
+    t = xc.positive(target, "måltallet")
+    return s / t   # the definition of attainment; rounding happens only when shown
+
+
+@xw.func
+@xw.arg("attainments", doc=DOC["attainments"], **_RANGE)
+@xw.arg("weights", doc=DOC["weights"], **_RANGE)
+@_cell_errors
+def WEIGHTED_ATTAINMENT(attainments, weights):
+    """Samlet målopfyldelse som vægtet gennemsnit: summen af målopfyldelse gange vægt divideret med
+    summen af vægtene. Resultatet har samme enhed som målopfyldelserne (brøk eller procent)."""
+    a, w = xc.weighted_pairs(attainments, weights)
+    return weighted_attainment(a, w)
+
+
+# ---------------------------------------------------------------- forløb given as date ranges
+
+@xw.func
+@xw.arg("start_dates", doc=DOC["start_dates"], **_RANGE)
+@xw.arg("end_dates", doc=DOC["end_dates"], **_RANGE)
+@xw.arg("period_start", doc=DOC["period_start"], **_CELL)
+@xw.arg("period_end", doc=DOC["period_end"], **_CELL)
+@xw.arg("basis", doc=DOC["basis"], **_CELL)
+@xw.arg("hours_per_week", doc=DOC["hours_per_week"], **_RANGE)
+@_cell_errors
+def HELAARSPERSONER(start_dates, end_dates, period_start, period_end, basis=None, hours_per_week=None):
+    """Helårspersoner i perioden: for hvert forløb dagene i perioden divideret med periodens dage,
+    lagt sammen. Tom slutdato = forløbet kører stadig. Uafrundet."""
+    sp = xc.spells(start_dates, end_dates)
+    p = xc.period(period_start, period_end)
+    b = xc.basis(basis)
+    return hp.helaarspersoner(sp.start, sp.slut, p, b, xc.hours(hours_per_week, sp, b))
+
+
+@xw.func
+@xw.arg("start_dates", doc=DOC["start_dates"], **_RANGE)
+@xw.arg("end_dates", doc=DOC["end_dates"], **_RANGE)
+@xw.arg("period_start", doc=DOC["period_start"], **_CELL)
+@xw.arg("period_end", doc=DOC["period_end"], **_CELL)
+@_cell_errors
+def FORLOEB(start_dates, end_dates, period_start, period_end):
+    """Antal forløb, der overlapper perioden (mindst én dag i perioden). Tom slutdato = forløbet
+    kører stadig."""
+    sp = xc.spells(start_dates, end_dates)
+    return hp.antal_forloeb(sp.start, sp.slut, xc.period(period_start, period_end))
+
+
+@xw.func
+@xw.arg("start_dates", doc=DOC["start_dates"], **_RANGE)
+@xw.arg("end_dates", doc=DOC["end_dates"], **_RANGE)
+@xw.arg("reference_date", doc=DOC["reference_date"], **_CELL)
+@xw.arg("ids", doc=DOC["ids"], **_RANGE)
+@_cell_errors
+def FLEKSJOB(start_dates, end_dates, reference_date, ids=None):
+    """Antal ansatte i fleksjob i referencedatoens måned: ansættelser med mindst én dag i måneden.
+    Uden id'er tæller hver række som én ansat; med id'er tælles hver person én gang."""
+    sp = xc.spells(start_dates, end_dates)
+    month = Period.month_of(xc.one_date(reference_date, "referencedatoen"))
+    employed = hp.employed_in(sp.start, sp.slut, month)
+    if ids is None:
+        return int(employed.sum())
+    return len(set(xc.ids(ids, sp)[employed]))
+
+
+# ---------------------------------------------------------------- filtered straight from an input table
+
+def _unit_rows(unit: str, table_units: np.ndarray) -> np.ndarray:
+    return np.ones(len(table_units), dtype=bool) if unit == KK else table_units == unit
+
+
+@xw.func
+@xw.arg("unit", doc=DOC["unit"], **_CELL)
+@xw.arg("scheme", doc=DOC["scheme"], **_CELL)
+@xw.arg("units", doc=DOC["units"], **_RANGE)
+@xw.arg("schemes", doc=DOC["schemes"], **_RANGE)
+@xw.arg("start_dates", doc=DOC["table_start"], **_RANGE)
+@xw.arg("end_dates", doc=DOC["table_end"], **_RANGE)
+@xw.arg("period_start", doc=DOC["period_start"], **_CELL)
+@xw.arg("period_end", doc=DOC["period_end"], **_CELL)
+@xw.arg("basis", doc=DOC["basis"], **_CELL)
+@xw.arg("hours_per_week", doc=DOC["table_hours"], **_RANGE)
+@_cell_errors
+def STATUS_HELAARSPERSONER(unit, scheme, units, schemes, start_dates, end_dates, period_start, period_end,
+                           basis=None, hours_per_week=None):
+    """Helårspersoner for én forvaltning (eller KK) og én ordning, hentet direkte fra forløbstabellen
+    uden hjælpekolonner. Uafrundet."""
+    u, s = xc.unit(unit), xc.scheme(scheme)
+    u_cells, s_cells = xc.as_list(units, "forvaltningerne"), xc.as_list(schemes, "ordningerne")
+    sp = xc.spells(start_dates, end_dates, also=((u_cells, "forvaltningerne"), (s_cells, "ordningerne")))
+    b = xc.basis(basis)
+    h = xc.hours(hours_per_week, sp, b)
+    rows = _unit_rows(u, xc.table_units(u_cells, sp)) & (xc.table_schemes(s_cells, sp) == s)
+    return hp.helaarspersoner(sp.start[rows], sp.slut[rows], xc.period(period_start, period_end), b,
+                              None if h is None else h[rows])
+
+
+@xw.func
+@xw.arg("unit", doc=DOC["unit"], **_CELL)
+@xw.arg("scheme", doc=DOC["scheme"], **_CELL)
+@xw.arg("units", doc=DOC["units"], **_RANGE)
+@xw.arg("schemes", doc=DOC["schemes"], **_RANGE)
+@xw.arg("start_dates", doc=DOC["table_start"], **_RANGE)
+@xw.arg("end_dates", doc=DOC["table_end"], **_RANGE)
+@xw.arg("period_start", doc=DOC["period_start"], **_CELL)
+@xw.arg("period_end", doc=DOC["period_end"], **_CELL)
+@_cell_errors
+def STATUS_FORLOEB(unit, scheme, units, schemes, start_dates, end_dates, period_start, period_end):
+    """Antal forløb for én forvaltning (eller KK) og én ordning, der overlapper perioden, hentet
+    direkte fra forløbstabellen uden hjælpekolonner."""
+    u, s = xc.unit(unit), xc.scheme(scheme)
+    u_cells, s_cells = xc.as_list(units, "forvaltningerne"), xc.as_list(schemes, "ordningerne")
+    sp = xc.spells(start_dates, end_dates, also=((u_cells, "forvaltningerne"), (s_cells, "ordningerne")))
+    rows = _unit_rows(u, xc.table_units(u_cells, sp)) & (xc.table_schemes(s_cells, sp) == s)
+    return hp.antal_forloeb(sp.start[rows], sp.slut[rows], xc.period(period_start, period_end))
+
+
+@xw.func
+@xw.arg("unit", doc=DOC["unit"], **_CELL)
+@xw.arg("units", doc=DOC["units"], **_RANGE)
+@xw.arg("start_dates", doc=DOC["table_start"], **_RANGE)
+@xw.arg("end_dates", doc=DOC["table_end"], **_RANGE)
+@xw.arg("reference_date", doc=DOC["reference_date"], **_CELL)
+@xw.arg("ids", doc=DOC["table_ids"], **_RANGE)
+@_cell_errors
+def STATUS_FLEKSJOB(unit, units, start_dates, end_dates, reference_date, ids=None):
+    """Antal fleksjobansatte i én forvaltning (eller KK) i referencedatoens måned, hentet direkte fra
+    fleksjobtabellen. Med id'er tælles hver person én gang pr. forvaltning, som i noten."""
+    u = xc.unit(unit)
+    u_cells = xc.as_list(units, "forvaltningerne")
+    sp = xc.spells(start_dates, end_dates, also=((u_cells, "forvaltningerne"),))
+    table_units = xc.table_units(u_cells, sp)
+    month = Period.month_of(xc.one_date(reference_date, "referencedatoen"))
+    on = hp.employed_in(sp.start, sp.slut, month) & _unit_rows(u, table_units)
+    if ids is None:
+        return int(on.sum())
+    # KK is the sum of the forvaltninger (the engine's rule), so a person counts once per forvaltning.
+    return len(set(zip(xc.ids(ids, sp)[on], table_units[on])))
+
+
+# ---------------------------------------------------------------- a whole note table (dynamic array)
+
+def _optional_table(sheet: str, grid: list[list] | None):
+    """An optional input table; left out or without rows means the bundled data for the year."""
+    table = table_from_grid(sheet, grid, required=False)
+    return table if table is not None and len(table.frame) else None
+
+
+@xw.func
+@xw.arg("unit", doc=DOC["unit"], **_CELL)
+@xw.arg("report_year", doc=DOC["report_year"], **_CELL)
+@xw.arg("forloeb_table", doc=DOC["forloeb_table"], **_RANGE)
+@xw.arg("fleksjob_table", doc=DOC["fleksjob_table"], **_RANGE)
+@xw.arg("period_start", doc="Valgfri: periodens første dag. Tom = 1. januar.", **_CELL)
+@xw.arg("period_end", doc="Valgfri: periodens sidste dag. Tom = 31. december.", **_CELL)
+@xw.arg("basis", doc=DOC["basis"], **_CELL)
+@xw.arg("targets_table", doc=DOC["targets_table"], **_RANGE)
+@xw.arg("weights_table", doc=DOC["weights_table"], **_RANGE)
+@_cell_errors
+def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=None, period_end=None,
+                basis=None, targets_table=None, weights_table=None):
+    """Hele statustabellen for én enhed som i noten (overskrift, rækketekster, uafrundede tal),
+    beregnet af samme motor som knappen 'Opdater alle tabeller'. Spilder over flere celler."""
+    u = xc.unit(unit)
+    year = xc.year(report_year)
+    start = xc.optional_date(period_start, "periodens første dag")
+    end = xc.optional_date(period_end, "periodens sidste dag")
+    xc.period(start or dt.date(year, 1, 1), end or dt.date(year, 12, 31))   # a reversed period, in Danish
+    grids = {SHEET_FORLOEB: xc.table_grid(forloeb_table, "forløbstabellen"),
+             SHEET_FLEKSJOB: xc.table_grid(fleksjob_table, "fleksjobtabellen"),
+             SHEET_MAALTAL: xc.table_grid(targets_table, "måltalstabellen", required=False),
+             SHEET_VAEGTE: xc.table_grid(weights_table, "vægttabellen", required=False)}
+    excel_errors = [f for name, grid in grids.items() for f in xc.excel_error_findings(name, grid)]
+    if excel_errors:
+        raise InputError(excel_errors)
+    raw = RawInput(forloeb=table_from_grid(SHEET_FORLOEB, grids[SHEET_FORLOEB]),
+                   fleksjob=table_from_grid(SHEET_FLEKSJOB, grids[SHEET_FLEKSJOB]),
+                   maaltal=_optional_table(SHEET_MAALTAL, grids[SHEET_MAALTAL]),
+                   vaegte=_optional_table(SHEET_VAEGTE, grids[SHEET_VAEGTE]))
+    settings = Settings(year, start, end, xc.basis(basis))
+    result = compute(raw, settings)
+    table = next((t for t in result.tables if t.enhed == u and t.year == year), None)
+    if table is None:
+        raise xc.CellError(f"ingen tabel for {u} i {year}")
+    header = [[u] + columns(year)]
+    body = [[label] + [xc.excel_value(v) for v in row] for label, row in zip(table.frame.index, table.frame.to_numpy())]
+    return header + body

@@ -1,0 +1,423 @@
+"""Excel cell values -> engine inputs, and bad input -> one short Danish message for the cell.
+
+No xlwings here, so every rule is unit-testable. Values arrive as xlwings hands them to a UDF:
+a scalar for one cell, nested lists for a range, None for a blank, floats for dates in xlwings
+Server/Lite (serials), datetimes in classic xlwings (COM), text, and - because every UDF
+argument uses `err_to_str=True` - Excel errors as their text ("#N/A"). Without that option
+xlwings turns an error into None, i.e. a blank end date would silently mean "still running".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from .engine.findings import FEJL, Finding, InputError, mask_cpr
+from .engine.helaarspersoner import BASES
+from .engine.periods import Period
+# _key and _SCHEME_ALIASES are the engine's own folding of codes; using them (not a copy) keeps
+# the functions reading a table exactly as the ribbon's refresh does. Asked to be made public.
+from .engine.register import _SCHEME_ALIASES, _key, parse_dates
+from .engine.rules import KK, UNIT_NAMES
+
+ERROR_PREFIX = "#FEJL: "
+EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+    "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#DATA!", "#PYTHON!",
+})
+FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]
+
+
+class CellError(ValueError):
+    """Bad input; the message is the Danish text the cell shows after ERROR_PREFIX."""
+
+
+def cell_message(exc: BaseException) -> str:
+    """The one mapping from a failure to what a cell shows: short, Danish, no traceback, no CPR."""
+    if isinstance(exc, CellError):
+        text = str(exc)
+    elif isinstance(exc, InputError):
+        errors = exc.errors or exc.findings
+        if errors:
+            first = errors[0]
+            text = f"{first.where()}: {first.besked}"
+            if len(errors) > 1:
+                text += f" (og {len(errors) - 1} fejl mere)"
+        else:
+            text = "inddata har fejl"
+    else:
+        text = f"uventet fejl ({type(exc).__name__}); beregningen kunne ikke gennemføres"
+    return ERROR_PREFIX + mask_cpr(text)
+
+
+# ---------------------------------------------------------------- single values
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_error(value) -> bool:
+    """An Excel error value, or the message of one of our own functions further up the chain."""
+    return isinstance(value, str) and (value.strip().upper() in EXCEL_ERRORS or value.startswith("#FEJL"))
+
+
+def show(value) -> str:
+    """A cell value as it may appear in a message: short and never a full CPR number."""
+    text = mask_cpr(str(value).strip())
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _where(row: int | None) -> str:
+    return f" i række {row}" if row is not None else ""
+
+
+def number(value, what: str, row: int | None = None) -> float:
+    """A number; a blank, text, TRUE/FALSE, a date or an error is an error, never 0."""
+    value = single(value, what)
+    if is_error(value):
+        raise CellError(f"{what}{_where(row)} er en fejlværdi ({show(value)})")
+    if is_blank(value):
+        raise CellError(f"{what}{_where(row)} mangler")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise CellError(f"{what}{_where(row)} skal være et tal, ikke '{show(value)}'")
+    x = float(value)
+    if not math.isfinite(x):
+        raise CellError(f"{what}{_where(row)} er ikke et endeligt tal")
+    return x
+
+
+def positive(value, what: str, row: int | None = None) -> float:
+    x = number(value, what, row)
+    if x <= 0:
+        raise CellError(f"{what}{_where(row)} skal være større end 0 (er {x:g})")
+    return x
+
+
+def single(value, what: str):
+    """One cell's value; a range of several cells where one value belongs is an error."""
+    if isinstance(value, (list, tuple)):
+        cells = as_list(value, what)
+        if len(cells) != 1:
+            raise CellError(f"{what} skal være én celle, ikke {len(cells)}")
+        return cells[0]
+    return value
+
+
+def one_date(value, what: str) -> dt.date:
+    """One required date (serial, datetime or text such as 31-12-2024)."""
+    d, blank = dates([single(value, what)], what, numbered=False)
+    if blank[0]:
+        raise CellError(f"{what} mangler")
+    return pd.Timestamp(d[0]).date()
+
+
+def optional_date(value, what: str) -> dt.date | None:
+    """A date that may be left blank (None)."""
+    value = single(value, what)
+    return None if is_blank(value) else one_date(value, what)
+
+
+def basis(value) -> str:
+    """'kalenderdage' (default, as the note) or 'hverdage'."""
+    value = single(value, "grundlag")
+    if is_blank(value):
+        return BASES[0]
+    text = str(value).strip().lower()
+    if text not in BASES:
+        raise CellError(f"ukendt grundlag '{show(value)}': skriv 'kalenderdage' eller 'hverdage'")
+    return text
+
+
+def period(start, end) -> Period:
+    first = one_date(start, "periodens første dag")
+    last = one_date(end, "periodens sidste dag")
+    if last < first:
+        raise CellError(f"periodens sidste dag ({last:%d-%m-%Y}) ligger før dens første dag ({first:%d-%m-%Y})")
+    return Period(first, last)
+
+
+def year(value) -> int:
+    x = number(value, "året")
+    if x != int(x) or not 1990 <= x <= 2100:
+        raise CellError(f"året skal være et årstal som 2024, ikke {x:g}")
+    return int(x)
+
+
+# ---------------------------------------------------------------- ranges
+
+def as_list(value, what: str) -> list:
+    """One cell, one row or one column as a flat list; a block of several rows and columns is an error."""
+    if not isinstance(value, (list, tuple)):
+        return [value]
+    if not value:
+        return []
+    if not any(isinstance(r, (list, tuple)) for r in value):
+        return list(value)
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in value]
+    if len(rows) == 1:
+        return rows[0]
+    if all(len(r) == 1 for r in rows):
+        return [r[0] for r in rows]
+    raise CellError(f"{what} skal være én kolonne eller én række, ikke {len(rows)} × {max(map(len, rows))} celler")
+
+
+def same_length(what_a: str, a: list, what_b: str, b: list) -> None:
+    if len(a) != len(b):
+        raise CellError(f"{what_a} og {what_b} skal have lige mange rækker (har {len(a)} og {len(b)})")
+
+
+def _plain(value):
+    """Datetimes of any flavour (pywintypes, pandas, tz-aware) -> naive datetime, so the
+    engine's parser, which checks exact types, treats them alike."""
+    if isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).to_pydatetime() if not np.isnat(value) else None
+    return value
+
+
+def dates(values: list, what: str, numbered: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[D] array, blank mask). Anything non-blank that is not a date is an error;
+    messages name the 1-based row in the range unless `numbered` is False (a single cell)."""
+    values = [_plain(v) for v in values]
+
+    def where(i: int) -> str:
+        return _where(i + 1) if numbered else ""
+
+    for i, v in enumerate(values):
+        if is_error(v):
+            raise CellError(f"{what}{where(i)} er en fejlværdi ({show(v)})")
+        if isinstance(v, bool):
+            raise CellError(f"{what}{where(i)}: '{show(v)}' er ikke en dato")
+    if not values:
+        return np.array([], dtype="datetime64[D]"), np.array([], dtype=bool)
+    parsed, blank, _bad = parse_dates(pd.Series(values, dtype=object))
+    # The engine marks most bad values; a value of a type it does not know stays NaT without a
+    # mark, so "not blank and no date" is the rule that cannot let one through.
+    invalid = ~blank & np.isnat(parsed)
+    if invalid.any():
+        i = int(np.flatnonzero(invalid)[0])
+        raise CellError(f"{what}{where(i)}: '{show(values[i])}' er ikke en dato (skriv fx 31-12-2024)")
+    return np.asarray(parsed, dtype="datetime64[D]"), np.asarray(blank, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Spells:
+    """Forløb (or employment spells) from aligned date ranges; wholly blank rows left out."""
+
+    start: np.ndarray    # datetime64[D]
+    slut: np.ndarray     # datetime64[D], NaT = still running
+    keep: np.ndarray     # bool per input row: True where the row holds a forløb
+    rows: int            # number of input rows (blank ones included)
+
+    @property
+    def row_numbers(self) -> np.ndarray:
+        """1-based row in the user's range of each kept forløb (for messages)."""
+        return np.flatnonzero(self.keep) + 1
+
+
+def spells(start_values, end_values, also: tuple[tuple[list, str], ...] = ()) -> Spells:
+    """Start and end dates row by row. `also` holds other columns of the same table (cells,
+    what): a row is blank, and skipped, only when every column is blank."""
+    starts = as_list(start_values, "startdatoerne")
+    ends = as_list(end_values, "slutdatoerne")
+    same_length("startdatoerne", starts, "slutdatoerne", ends)
+    for cells, what in also:
+        same_length(what, cells, "startdatoerne", starts)
+    start, s_blank = dates(starts, "startdato")
+    slut, e_blank = dates(ends, "slutdato")
+    row_blank = s_blank & e_blank
+    for cells, _ in also:
+        row_blank &= np.array([is_blank(c) for c in cells], dtype=bool)
+    missing = s_blank & ~row_blank
+    if missing.any():
+        raise CellError(f"startdato mangler i række {int(np.flatnonzero(missing)[0]) + 1}")
+    reversed_ = ~s_blank & ~e_blank & (slut < start)
+    if reversed_.any():
+        raise CellError(f"slutdato før startdato i række {int(np.flatnonzero(reversed_)[0]) + 1}")
+    keep = ~row_blank
+    return Spells(start[keep], slut[keep], keep, len(starts))
+
+
+def aligned(value, sp: Spells, what: str) -> list:
+    """A range that must line up with the dates (one value per row), cut to the kept rows."""
+    cells = as_list(value, what)
+    if len(cells) != sp.rows:
+        raise CellError(f"{what} og datoerne skal have lige mange rækker (har {len(cells)} og {sp.rows})")
+    return [c for c, k in zip(cells, sp.keep) if k]
+
+
+def hours(value, sp: Spells, chosen_basis: str) -> np.ndarray | None:
+    """Hours per week: one number for all forløb, or one per row (blank = full time, 37)."""
+    if value is None:
+        return None
+    cells = as_list(value, "timer pr. uge")
+    if all(is_blank(c) and not is_error(c) for c in cells):
+        return None
+    if chosen_basis != "hverdage":
+        raise CellError("timer pr. uge bruges kun med grundlaget 'hverdage'")
+    if len(cells) == 1 and sp.rows != 1:
+        return np.full(len(sp.start), positive(cells[0], "timer pr. uge"))
+    return np.array([np.nan if is_blank(v) else positive(v, "timer pr. uge", int(row))
+                     for row, v in zip(sp.row_numbers, aligned(cells, sp, "timer pr. uge"))], dtype=float)
+
+
+def ids(value, sp: Spells) -> np.ndarray:
+    """Person ids aligned with the dates; every forløb row needs one."""
+    out = []
+    for row, v in zip(sp.row_numbers, aligned(value, sp, "id'erne")):
+        if is_error(v):
+            raise CellError(f"id i række {row} er en fejlværdi ({show(v)})")
+        if is_blank(v):
+            raise CellError(f"id mangler i række {row}")
+        out.append(str(v).strip())
+    return np.array(out, dtype=object)
+
+
+def weighted_pairs(attainments, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Attainments and weights row by row; rows where both are blank are skipped (the status
+    sheets have blank rows between the group and fleksjob), one blank without the other is an error."""
+    a_cells = as_list(attainments, "målopfyldelserne")
+    w_cells = as_list(weights, "vægtene")
+    same_length("målopfyldelserne", a_cells, "vægtene", w_cells)
+    a, w = [], []
+    for i, (av, wv) in enumerate(zip(a_cells, w_cells), start=1):
+        if is_blank(av) and is_blank(wv):
+            continue
+        if is_blank(wv) and not is_error(wv):
+            raise CellError(f"vægt mangler i række {i}")
+        if is_blank(av) and not is_error(av):
+            raise CellError(f"målopfyldelse mangler i række {i}")
+        a.append(number(av, "målopfyldelsen", i))
+        weight = number(wv, "vægten", i)
+        if weight < 0:
+            raise CellError(f"vægten i række {i} må ikke være negativ (er {weight:g})")
+        w.append(weight)
+    if not a:
+        raise CellError("ingen målopfyldelser med vægt")
+    if sum(w) <= 0:
+        raise CellError("summen af vægtene skal være større end 0")
+    return np.array(a, dtype=float), np.array(w, dtype=float)
+
+
+# ---------------------------------------------------------------- codes (forvaltning, ordning)
+
+@lru_cache(maxsize=1)
+def known_schemes() -> tuple[str, ...]:
+    """Every scheme of every bundled year (the functions that take an ordning have no year)."""
+    with resources.files("jobstatus_xl").joinpath("data", "years", "ordninger.csv").open("rb") as fh:
+        names = pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8")["ordning"]
+    return tuple(dict.fromkeys(names))
+
+
+def _canonical(values: list, rows, valid: list[str], aliases: dict[str, str], what: str) -> np.ndarray:
+    """Codes as the engine reads them (case, spaces, æøå and known short forms folded); `rows`
+    are the values' 1-based rows in the user's range."""
+    for row, v in zip(rows, values):
+        if is_error(v):
+            raise CellError(f"{what}{_where(row)} er en fejlværdi ({show(v)})")
+        if is_blank(v):
+            raise CellError(f"{what} mangler{_where(row)}")
+    if not values:
+        return np.array([], dtype=object)
+    lookup = {_key(v): v for v in valid}
+    lookup.update({_key(k): v for k, v in aliases.items() if v in valid})
+    folded = {str(v): lookup.get(_key(v)) for v in set(map(str, values))}   # each distinct code once
+    mapped = np.array([folded[str(v)] for v in values], dtype=object)
+    unknown = np.array([m is None for m in mapped], dtype=bool)
+    if unknown.any():
+        i = int(np.flatnonzero(unknown)[0])
+        raise CellError(f"ukendt {what} '{show(values[i])}'{_where(rows[i])} (gyldige: {', '.join(valid)})")
+    return mapped
+
+
+def unit(value) -> str:
+    """A forvaltning code or KK."""
+    value = single(value, "forvaltningen")
+    if is_blank(value) or is_error(value):
+        raise CellError("forvaltningen mangler (skriv fx SOF, eller KK for hele kommunen)")
+    return str(_canonical([value], [None], FORVALTNINGER + [KK], {}, "forvaltning")[0])
+
+
+def scheme(value) -> str:
+    value = single(value, "ordningen")
+    if is_blank(value) or is_error(value):
+        raise CellError("ordningen mangler (skriv fx Virksomhedspraktik)")
+    return str(_canonical([value], [None], list(known_schemes()), _SCHEME_ALIASES, "ordning")[0])
+
+
+def table_units(cells: list, sp: Spells) -> np.ndarray:
+    """The forvaltning column of a table, for the kept rows (KK is not a forvaltning here)."""
+    return _canonical(aligned(cells, sp, "forvaltningerne"), sp.row_numbers, FORVALTNINGER, {}, "forvaltning")
+
+
+def table_schemes(cells: list, sp: Spells) -> np.ndarray:
+    return _canonical(aligned(cells, sp, "ordningerne"), sp.row_numbers, list(known_schemes()),
+                      _SCHEME_ALIASES, "ordning")
+
+
+# ---------------------------------------------------------------- whole tables
+
+def table_grid(value, what: str, required: bool = True) -> list[list] | None:
+    """A table range including its header row, as a 2-D list."""
+    if value is None or (not isinstance(value, (list, tuple)) and is_blank(value)):
+        if required:
+            raise CellError(f"{what} mangler (angiv tabellen med overskriftsrækken)")
+        return None
+    if not isinstance(value, (list, tuple)) or not any(isinstance(r, (list, tuple)) for r in value):
+        raise CellError(f"{what} skal være en tabel med overskriftsrække og mindst én kolonne pr. felt")
+    return [list(r) for r in value]
+
+
+_MAX_LISTED = 1000
+
+
+def excel_error_findings(sheet: str, grid: list[list] | None) -> list[Finding]:
+    """Every cell below the header row holding an Excel error (#N/A, #VALUE!, ... or a #FEJL
+    message). The engine would take such a cell as text - an id '#N/A' - or as blank, so each is
+    an error naming its sheet, row and column."""
+    if not grid:
+        return []
+    header = grid[0]
+    out: list[Finding] = []
+    hits = 0
+    for r, row in enumerate(grid[1:], start=2):
+        for c, value in enumerate(row):
+            if not is_error(value):
+                continue
+            hits += 1
+            if hits <= _MAX_LISTED:
+                name = header[c] if c < len(header) and not is_blank(header[c]) else column_letter(c + 1)
+                out.append(Finding(FEJL, sheet, f"Cellen indeholder fejlværdien {show(value)}. Ret formlen eller "
+                                   "værdien.", raekke=r, kolonne=str(name)))
+    if hits > _MAX_LISTED:
+        out.append(Finding(FEJL, sheet, f"... og {hits - _MAX_LISTED} celler mere med en fejlværdi."))
+    return out
+
+
+def column_letter(n: int) -> str:
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def excel_value(x):
+    """An engine figure for a cell: NaN is a blank cell (never Excel's #NUM!)."""
+    if x is None:
+        return None
+    if isinstance(x, (float, np.floating)) and not np.isfinite(x):
+        return None
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
