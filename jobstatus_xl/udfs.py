@@ -74,6 +74,9 @@ DOC = {
     "schemes": "Tabellens kolonne med ordninger, fx tblForloeb[ordning].",
     "table_start": "Tabellens kolonne med startdatoer, fx tblForloeb[start].",
     "table_end": "Tabellens kolonne med slutdatoer, fx tblForloeb[slut]. Tom = kører stadig.",
+    "fleks_units": "Fleksjobtabellens kolonne med forvaltningskoder, fx tblFleksjob[forvaltning].",
+    "fleks_start": "Fleksjobtabellens kolonne med startdatoer, fx tblFleksjob[start].",
+    "fleks_end": "Fleksjobtabellens kolonne med slutdatoer, fx tblFleksjob[slut]. Tom = stadig ansat.",
     "table_hours": "Valgfri, kun med 'hverdage': tabellens kolonne med timer pr. uge, fx tblForloeb[timer_pr_uge].",
     "table_ids": "Valgfri: tabellens kolonne med person-id'er, fx tblFleksjob[id]; så tælles hver person én gang.",
     "report_year": "Opgørelsesåret, fx 2024. Måltal og vægte hentes for året.",
@@ -214,9 +217,9 @@ def STATUS_FORLOEB(unit, scheme, units, schemes, start_dates, end_dates, period_
 
 @xw.func
 @xw.arg("unit", doc=DOC["unit"], **_CELL)
-@xw.arg("units", doc=DOC["units"], **_RANGE)
-@xw.arg("start_dates", doc=DOC["table_start"], **_RANGE)
-@xw.arg("end_dates", doc=DOC["table_end"], **_RANGE)
+@xw.arg("units", doc=DOC["fleks_units"], **_RANGE)
+@xw.arg("start_dates", doc=DOC["fleks_start"], **_RANGE)
+@xw.arg("end_dates", doc=DOC["fleks_end"], **_RANGE)
 @xw.arg("reference_date", doc=DOC["reference_date"], **_CELL)
 @xw.arg("ids", doc=DOC["table_ids"], **_RANGE)
 @_cell_errors
