@@ -16,7 +16,6 @@ import pandas as pd
 import xlwings as xw
 
 from . import sheets
-from . import xlconvert as xc
 from .engine import pipeline
 from .engine.findings import InputError, mask_cpr
 from .engine.pipeline import Result
@@ -99,16 +98,8 @@ def fill_demo(book: xw.Book | None = None) -> list[str]:
 # ---------------------------------------------------------------- reading and computing
 
 def compute(grids: dict[str, list[list] | None]) -> Result:
-    """The engine on the input sheets' values. Excel error cells are errors too (the engine would
-    read them as text or blank); all findings are reported together."""
-    excel_errors = [f for name in sheets.INPUT_COLUMNS for f in xc.excel_error_findings(name, grids.get(name))]
-    try:
-        result = pipeline.compute(*sheets.raw_input_from_grids(grids))
-    except InputError as exc:
-        raise InputError(excel_errors + exc.findings) from None
-    if excel_errors:
-        raise InputError(excel_errors + result.findings)
-    return result
+    """The engine on the input sheets' values (Excel error cells are the engine's findings too)."""
+    return pipeline.compute(*sheets.raw_input_from_grids(grids))
 
 
 def read_inputs(book: xw.Book) -> dict[str, list[list] | None]:

@@ -270,9 +270,6 @@ def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=N
              SHEET_FLEKSJOB: xc.table_grid(fleksjob_table, "fleksjobtabellen"),
              SHEET_MAALTAL: xc.table_grid(targets_table, "måltalstabellen", required=False),
              SHEET_VAEGTE: xc.table_grid(weights_table, "vægttabellen", required=False)}
-    excel_errors = [f for name, grid in grids.items() for f in xc.excel_error_findings(name, grid)]
-    if excel_errors:
-        raise InputError(excel_errors)
     raw = RawInput(forloeb=table_from_grid(SHEET_FORLOEB, grids[SHEET_FORLOEB]),
                    fleksjob=table_from_grid(SHEET_FLEKSJOB, grids[SHEET_FLEKSJOB]),
                    maaltal=_optional_table(SHEET_MAALTAL, grids[SHEET_MAALTAL]),

@@ -19,19 +19,15 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .engine.findings import FEJL, Finding, InputError, mask_cpr
+from .engine.findings import CELL_ERROR_PREFIX, InputError, is_excel_error, mask_cpr
 from .engine.helaarspersoner import BASES
 from .engine.periods import Period
-# _key and _SCHEME_ALIASES are the engine's own folding of codes; using them (not a copy) keeps
-# the functions reading a table exactly as the ribbon's refresh does. Asked to be made public.
-from .engine.register import _SCHEME_ALIASES, _key, parse_dates
+# fold_key and SCHEME_ALIASES are the engine's own folding of codes; using them (not a copy) keeps
+# the functions reading a table exactly as the ribbon's refresh does.
+from .engine.register import SCHEME_ALIASES, fold_key, parse_dates
 from .engine.rules import KK, UNIT_NAMES
 
-ERROR_PREFIX = "#FEJL: "
-EXCEL_ERRORS = frozenset({
-    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
-    "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#DATA!", "#PYTHON!",
-})
+ERROR_PREFIX = CELL_ERROR_PREFIX
 FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]
 
 
@@ -65,7 +61,7 @@ def is_blank(value) -> bool:
 
 def is_error(value) -> bool:
     """An Excel error value, or the message of one of our own functions further up the chain."""
-    return isinstance(value, str) and (value.strip().upper() in EXCEL_ERRORS or value.startswith("#FEJL"))
+    return is_excel_error(value)
 
 
 def show(value) -> str:
@@ -329,9 +325,9 @@ def _canonical(values: list, rows, valid: list[str], aliases: dict[str, str], wh
             raise CellError(f"{what} mangler{_where(row)}")
     if not values:
         return np.array([], dtype=object)
-    lookup = {_key(v): v for v in valid}
-    lookup.update({_key(k): v for k, v in aliases.items() if v in valid})
-    folded = {str(v): lookup.get(_key(v)) for v in set(map(str, values))}   # each distinct code once
+    lookup = {fold_key(v): v for v in valid}
+    lookup.update({fold_key(k): v for k, v in aliases.items() if v in valid})
+    folded = {str(v): lookup.get(fold_key(v)) for v in set(map(str, values))}   # each distinct code once
     mapped = np.array([folded[str(v)] for v in values], dtype=object)
     unknown = np.array([m is None for m in mapped], dtype=bool)
     if unknown.any():
@@ -352,7 +348,7 @@ def scheme(value) -> str:
     value = single(value, "ordningen")
     if is_blank(value) or is_error(value):
         raise CellError("ordningen mangler (skriv fx Virksomhedspraktik)")
-    return str(_canonical([value], [None], list(known_schemes()), _SCHEME_ALIASES, "ordning")[0])
+    return str(_canonical([value], [None], list(known_schemes()), SCHEME_ALIASES, "ordning")[0])
 
 
 def table_units(cells: list, sp: Spells) -> np.ndarray:
@@ -362,7 +358,7 @@ def table_units(cells: list, sp: Spells) -> np.ndarray:
 
 def table_schemes(cells: list, sp: Spells) -> np.ndarray:
     return _canonical(aligned(cells, sp, "ordningerne"), sp.row_numbers, list(known_schemes()),
-                      _SCHEME_ALIASES, "ordning")
+                      SCHEME_ALIASES, "ordning")
 
 
 # ---------------------------------------------------------------- whole tables
@@ -376,32 +372,6 @@ def table_grid(value, what: str, required: bool = True) -> list[list] | None:
     if not isinstance(value, (list, tuple)) or not any(isinstance(r, (list, tuple)) for r in value):
         raise CellError(f"{what} skal være en tabel med overskriftsrække og mindst én kolonne pr. felt")
     return [list(r) for r in value]
-
-
-_MAX_LISTED = 1000
-
-
-def excel_error_findings(sheet: str, grid: list[list] | None) -> list[Finding]:
-    """Every cell below the header row holding an Excel error (#N/A, #VALUE!, ... or a #FEJL
-    message). The engine would take such a cell as text - an id '#N/A' - or as blank, so each is
-    an error naming its sheet, row and column."""
-    if not grid:
-        return []
-    header = grid[0]
-    out: list[Finding] = []
-    hits = 0
-    for r, row in enumerate(grid[1:], start=2):
-        for c, value in enumerate(row):
-            if not is_error(value):
-                continue
-            hits += 1
-            if hits <= _MAX_LISTED:
-                name = header[c] if c < len(header) and not is_blank(header[c]) else column_letter(c + 1)
-                out.append(Finding(FEJL, sheet, f"Cellen indeholder fejlværdien {show(value)}. Ret formlen eller "
-                                   "værdien.", raekke=r, kolonne=str(name)))
-    if hits > _MAX_LISTED:
-        out.append(Finding(FEJL, sheet, f"... og {hits - _MAX_LISTED} celler mere med en fejlværdi."))
-    return out
 
 
 def column_letter(n: int) -> str:

@@ -129,3 +129,15 @@ def test_a_year_without_weights_is_an_error(tmp_path):
     folder = _folder(tmp_path, "id,forvaltning,ordning,start,slut\nA1,BIF,Løntilskud,2030-01-01,2030-12-31\n")
     p = run("status", str(folder), "--year", "2030", check=False)
     assert p.returncode != 0 and "ingen vægte for 2030" in p.stderr.lower()
+
+
+def test_excel_error_values_exported_to_csv_are_errors_not_data(tmp_path):
+    # Excel writes '#N/A' into a CSV export; as an id it would merge people, as a date it is garbage.
+    folder = _folder(tmp_path, "id,forvaltning,ordning,start,slut\n"
+                               "A1,BIF,Løntilskud,2024-01-01,#N/A\n",
+                     "id,forvaltning,start,slut\n#N/A,BIF,2020-01-01,\n#N/A,BIF,2021-01-01,\n")
+    p = run("status", str(folder), "--year", "2024", check=False)
+    assert p.returncode == 2
+    assert "forloeb.csv, række 2, kolonne 'slut': Cellen indeholder fejlværdien #N/A" in p.stderr
+    assert "fleksjob.csv, række 2, kolonne 'id'" in p.stderr and "fleksjob.csv, række 3, kolonne 'id'" in p.stderr
+    assert "er ikke en dato" not in p.stderr  # one finding per cell

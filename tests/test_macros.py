@@ -245,14 +245,15 @@ def test_input_errors_write_only_the_kontrol_sheet():
     assert "Forløb, række 5, kolonne 'slut'" in text and "'Kontrol'" in text
 
 
-def test_an_excel_error_the_engine_alone_would_accept_is_an_input_error():
-    """An id '#N/A' in the fleksjob sheet is a valid id to the engine: several such rows would be
-    counted as one person. Read from Excel it is an error cell, and nothing but Kontrol is written."""
+def test_an_excel_error_cell_is_an_input_error():
+    """An id '#N/A' in the fleksjob sheet would look like a valid id (several such rows would be
+    counted as one person). The engine refuses error cells from every front; nothing but Kontrol is written."""
     frames = h.demo_frames()
     frames[sheets.SHEET_FLEKSJOB].at[9, "id"] = "#N/A"
     grids = h.demo_grids(frames=frames)
     by_name = {g.name: g.cells for g in grids}
-    pipeline.compute(*sheets.raw_input_from_grids({n: by_name.get(n) for n in sheets.INPUT_SHEETS}))  # the engine: fine
+    with pytest.raises(InputError, match="fejlværdien #N/A"):
+        pipeline.compute(*sheets.raw_input_from_grids({n: by_name.get(n) for n in sheets.INPUT_SHEETS}))
     run = Run(grids)(macros.refresh_all)
     assert {a.sheet for a in run.actions if a.sheet} == {sheets.SHEET_CHECK}
     values = run.on(sheets.SHEET_CHECK, "setValues")[0].raw["values"]

@@ -9,6 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# Excel's error values, and the prefix our own functions put in a cell on bad input. A cell holding
+# one of these is never data: read as text it would become an id "#N/A", read as a number a blank.
+EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+    "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#DATA!", "#PYTHON!",
+})
+CELL_ERROR_PREFIX = "#FEJL: "
+
+
+def is_excel_error(value) -> bool:
+    """An Excel error value, or the message of one of our own functions further up the chain."""
+    return isinstance(value, str) and (value.strip().upper() in EXCEL_ERRORS or value.startswith("#FEJL"))
+
+
 FEJL = "fejl"
 ADVARSEL = "advarsel"
 

@@ -15,7 +15,7 @@ import pandas as pd
 from .findings import FEJL, Finding, InputError
 from .helaarspersoner import BASES
 from .periods import Period
-from .register import parse_register
+from .register import excel_error_findings, parse_register
 from .rules import YearRules, load_rules, of_year
 from .status import aggregate, aggregates_from_table, compute_status
 from .tables import NoteTable, note_tables
@@ -72,8 +72,12 @@ def compute(raw: RawInput, settings: Settings) -> Result:
         period = settings.period
     except ValueError as exc:
         raise InputError([Finding(FEJL, "indstillinger", str(exc), kolonne="periode")]) from None
-    rules = load_rules(settings.year,
-                       maaltal=_as_str(raw.maaltal), vaegte=_as_str(raw.vaegte))
+    tables = [raw.forloeb, raw.fleksjob, raw.maaltal, raw.vaegte, raw.previous]
+    findings += [f for t in tables if t is not None for f in excel_error_findings(t.frame, t.source, t.first_row)]
+    try:
+        rules = load_rules(settings.year, maaltal=_as_str(raw.maaltal), vaegte=_as_str(raw.vaegte))
+    except InputError as exc:
+        raise InputError(findings + exc.findings) from None
     reference = Period.month_of(settings.reference_month) if settings.reference_month else None
     register, found = parse_register(
         raw.forloeb.frame, raw.fleksjob.frame if raw.fleksjob else None, rules, period,
@@ -81,7 +85,11 @@ def compute(raw: RawInput, settings: Settings) -> Result:
         fleksjob_source=raw.fleksjob.source if raw.fleksjob else "fleksjob",
         fleksjob_first_row=raw.fleksjob.first_row if raw.fleksjob else None, basis=settings.basis)
     findings += found
-    findings.sort(key=lambda f: (f.kilde, f.raekke or 0))
+    prev_year = settings.year - 1
+    prev = of_year(raw.previous.frame, prev_year) if raw.previous is not None else None
+    if prev is not None:
+        findings += _not_numbers(prev, ("status", "antal_forloeb"), raw.previous)
+    findings = _one_per_cell(findings)
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
     try:
@@ -90,14 +98,38 @@ def compute(raw: RawInput, settings: Settings) -> Result:
         raise InputError(findings + [Finding(FEJL, "indstillinger", str(exc), kolonne="grundlag")]) from None
     tidy = compute_status(agg, rules)
     previous_tidy = None
-    if raw.previous is not None:
-        prev = raw.previous.frame
-        prev_year = settings.year - 1
-        prev = of_year(prev, prev_year)
-        if not prev.empty:
-            prev_rules = load_rules(prev_year)
-            previous_tidy = compute_status(aggregates_from_table(prev, prev_rules), prev_rules)
+    if prev is not None and not prev.empty:
+        prev_rules = load_rules(prev_year)
+        previous_tidy = compute_status(aggregates_from_table(prev, prev_rules), prev_rules)
     return Result(settings, rules, tidy, previous_tidy, note_tables(tidy, previous_tidy), findings)
+
+
+def _one_per_cell(findings: list[Finding]) -> list[Finding]:
+    """Sorted by source and row, and one finding per cell: an Excel error cell (#N/A) is reported
+    as such, not again as "not a date" or "not a number" by the checks that follow."""
+    seen, out = set(), []
+    for f in findings:
+        key = (f.kilde, f.raekke, f.kolonne)
+        if f.raekke is not None and key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+    return sorted(out, key=lambda f: (f.kilde, f.raekke or 0))
+
+
+def _not_numbers(frame: pd.DataFrame, columns, table: Table) -> list[Finding]:
+    """Cells that should hold a number but hold text: an error, never a silent blank."""
+    out = []
+    for col in columns:
+        if col not in frame:
+            out.append(Finding(FEJL, table.source, f"Kolonnen '{col}' mangler.", kolonne=col))
+            continue
+        text = frame[col].astype(object).where(frame[col].notna(), "").astype(str).str.strip()
+        number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        for pos in map(int, (number.isna() & (text != "")).to_numpy().nonzero()[0]):
+            out.append(Finding(FEJL, table.source, f"'{text.iloc[pos]}' er ikke et tal.",
+                               raekke=int(frame.index[pos]) + table.first_row, kolonne=col))
+    return out
 
 
 def _as_str(table: Table | None) -> pd.DataFrame | None:

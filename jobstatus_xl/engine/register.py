@@ -16,7 +16,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .findings import ADVARSEL, CPR_PATTERN, FEJL, Finding, mask_cpr
+from .findings import ADVARSEL, CPR_PATTERN, FEJL, Finding, is_excel_error, mask_cpr
 from .periods import Period
 from .rules import KK, UNIT_NAMES, YearRules
 from .status import Register
@@ -25,7 +25,7 @@ FORLOEB_COLUMNS = ("id", "forvaltning", "ordning", "start", "slut")
 FLEKSJOB_COLUMNS = ("id", "forvaltning", "start", "slut")
 OPTIONAL_COLUMNS = ("timer_pr_uge",)
 
-# Header variants users write; compared after `_key` folding (case, spaces, æøå, punctuation).
+# Header variants users write; compared after `fold_key` folding (case, spaces, æøå, punctuation).
 _ALIASES = {
     "id": ["id", "personid", "person", "pseudonym", "pseudonymid", "borgerid", "medarbejderid", "lobenummer", "loebenummer", "lbnr"],
     "forvaltning": ["forvaltning", "forv", "forvaltningskode", "enhed"],
@@ -42,30 +42,30 @@ _SERIAL_MIN, _SERIAL_MAX = 1, 2958465  # 1900-01-01 .. 9999-12-31
 _MAX_LISTED = 1000  # findings of one kind beyond this are summarised in one line
 
 
-def _key(text) -> str:
+def fold_key(text) -> str:
     s = str(text).strip().lower()
     s = s.replace("æ", "ae").replace("ø", "o").replace("å", "aa")
     s = unicodedata.normalize("NFKD", s)
     return re.sub(r"[^a-z0-9]", "", s)
 
 
-_ALIAS_KEYS = {_key(v): canon for canon, vs in _ALIASES.items() for v in vs}
+_ALIAS_KEYS = {fold_key(v): canon for canon, vs in _ALIASES.items() for v in vs}
 
 
 def map_columns(columns, required, source: str) -> tuple[dict[str, str], list[Finding]]:
     """Canonical name -> the header as given. Missing required columns are errors with a hint."""
     found: dict[str, str] = {}
     for col in columns:
-        canon = _ALIAS_KEYS.get(_key(col))
+        canon = _ALIAS_KEYS.get(fold_key(col))
         if canon and canon not in found:
             found[canon] = col
     findings = []
     for need in required:
         if need not in found:
-            near = difflib.get_close_matches(_key(need), [_key(c) for c in columns], n=1, cutoff=0.6)
+            near = difflib.get_close_matches(fold_key(need), [fold_key(c) for c in columns], n=1, cutoff=0.6)
             hint = ""
             if near:
-                given = next(c for c in columns if _key(c) == near[0])
+                given = next(c for c in columns if fold_key(c) == near[0])
                 hint = f" Mente du '{given}'? Omdøb kolonnen til '{need}'."
             findings.append(Finding(FEJL, source, f"Kolonnen '{need}' mangler. Fundne kolonner: "
                                     f"{', '.join(map(str, columns)) or '(ingen)'}.{hint}", raekke=None, kolonne=need))
@@ -156,6 +156,27 @@ def _parse_date_values(obj: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return out, blank, bad
 
 
+def excel_error_findings(frame: pd.DataFrame, source: str, first_row: int = 2) -> list[Finding]:
+    """Every cell holding an Excel error value (#N/A, #VALUE!, ...) or one of our #FEJL messages:
+    an error naming source, row and column. Checked once per distinct value of each column."""
+    out: list[Finding] = []
+    hits = 0
+    for col in frame.columns:
+        codes, uniques = _factorize(frame[col])
+        err_u = np.array([is_excel_error(v) for v in uniques], dtype=bool)
+        if not err_u.any():
+            continue
+        rows = np.flatnonzero(_spread(codes, err_u, False))
+        for i in rows:
+            hits += 1
+            if hits <= _MAX_LISTED:
+                out.append(Finding(FEJL, source, f"Cellen indeholder fejlværdien {_show(frame[col].iloc[i])}. "
+                                   "Ret formlen eller værdien.", raekke=int(i) + first_row, kolonne=str(col)))
+    if hits > _MAX_LISTED:
+        out.append(Finding(FEJL, source, f"... og {hits - _MAX_LISTED} celler mere med en fejlværdi."))
+    return out
+
+
 def _show(value) -> str:
     """A raw cell as it may appear in a message: short, and never a full CPR number."""
     s = mask_cpr(str(value))
@@ -180,11 +201,11 @@ class _Collector:
 
 def _codes(fz: tuple[np.ndarray, np.ndarray], valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Map raw codes to valid ones (case, spacing, known short forms); (mapped, unknown mask)."""
-    lookup = {_key(v): v for v in valid}
-    lookup.update({_key(k): v for k, v in aliases.items()})
+    lookup = {fold_key(v): v for v in valid}
+    lookup.update({fold_key(k): v for k, v in aliases.items()})
     codes, uniques = fz
     mapped_u = np.empty(len(uniques), dtype=object)
-    mapped_u[:] = [lookup.get(_key(v)) for v in uniques]
+    mapped_u[:] = [lookup.get(fold_key(v)) for v in uniques]
     unknown_u = np.array([m is None for m in mapped_u], dtype=bool)
     return _spread(codes, mapped_u, None), _spread(codes, unknown_u, True)
 
@@ -192,12 +213,12 @@ def _codes(fz: tuple[np.ndarray, np.ndarray], valid: list[str], aliases: dict[st
 def _suggest(value, valid: list[str]) -> str:
     near = difflib.get_close_matches(str(value).strip(), valid, n=1, cutoff=0.4)
     if not near:
-        near = difflib.get_close_matches(_key(value), [_key(v) for v in valid], n=1, cutoff=0.4)
-        near = [next(v for v in valid if _key(v) == near[0])] if near else []
+        near = difflib.get_close_matches(fold_key(value), [fold_key(v) for v in valid], n=1, cutoff=0.4)
+        near = [next(v for v in valid if fold_key(v) == near[0])] if near else []
     return f" Mente du '{near[0]}'?" if near else ""
 
 
-_SCHEME_ALIASES = {"Småjob": "Småjob under det sociale frikort", "Småjob under frikort": "Småjob under det sociale frikort",
+SCHEME_ALIASES = {"Småjob": "Småjob under det sociale frikort", "Småjob under frikort": "Småjob under det sociale frikort",
                    "Praktik": "Virksomhedspraktik", "Virksomhedspraktik (helårspersoner)": "Virksomhedspraktik",
                    "Løntilskud (helårspersoner)": "Løntilskud"}
 
@@ -270,7 +291,7 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     if with_scheme:
         known_schemes = list(rules.group)
         all_schemes = known_schemes + [rules.fleksjob, "Nytteindsats"]
-        sch, unk = _codes(fz["ordning"], all_schemes, _SCHEME_ALIASES)
+        sch, unk = _codes(fz["ordning"], all_schemes, SCHEME_ALIASES)
         unk = unk & (~blank_row)
         c.rows(unk, FEJL, "ordning", lambda i: f"Ukendt ordning '{_show(raw[cols['ordning']].iloc[i])}'."
                f"{_suggest(raw[cols['ordning']].iloc[i], known_schemes)} Gyldige ordninger i {rules.year}: "
