@@ -208,7 +208,6 @@ def overview_grid(result: Result, grids: dict[int, SheetGrid]) -> SheetGrid:
              [None] * 6,
              list(OVERVIEW_HEADER)]
     computed = {}
-    tidy = result.tidy.set_index(["enhed", "linje"])
     for number, grid in sorted(grids.items()):
         if number == 2:
             continue
