@@ -1,0 +1,86 @@
+"""Smoke test of the benchmark script (`python -m benchmarks.run --quick`): that it runs, that its
+agreement checks hold (the run exits 2 and writes nothing when the engine, the numpy floor and
+LibreOffice disagree), and that its output has the structure RESULTS.md and the README are made
+from. No timings are asserted: they depend on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from libreoffice import requires_libreoffice
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(tmp_path: Path, *args: str) -> dict:
+    out = tmp_path / "results.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(out), *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"benchmark exited {proc.returncode}\n{proc.stderr[-4000:]}"
+    assert (tmp_path / "RESULTS.md").is_file()
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _check_structure(res: dict, sizes: list[int], modes: list[str]) -> None:
+    assert res["command"].startswith("python -m benchmarks.run --quick")
+    for key in ("cores", "python", "numpy", "pandas", "libreoffice", "git_commit"):
+        assert key in res["machine"], key
+    assert [r["n"] for r in res["summary"]["rows"]] == sizes
+    for mode in modes:
+        rows = res["engine"][mode]
+        assert [r["n"] for r in rows] == sizes
+        for r in rows:
+            assert len(r["seconds"]) >= 1 and r["median_seconds"] > 0
+            assert "method" in r["memory"]
+    for r in res["engine"][modes[0]]:
+        assert r["floor"]["median_seconds"] > 0
+    assert set(res["summary"]["targets"]) == {"engine_vs_libreoffice", "engine_vs_floor", "linear_growth",
+                                              "constant_round_trips"}
+    rt = res["roundtrips"]
+    assert "rows" in rt or "unavailable" in rt
+    for r in rt.get("rows", []):
+        assert r["figures_agree_with_engine"] and r["actions"] > 0 and r["cell_by_cell_writes"] > 0
+
+
+def test_quick_run_without_libreoffice(tmp_path):
+    res = _run(tmp_path, "--no-libreoffice", "--sizes", "1000,3000", "--modes", "sheet_values",
+               "--roundtrip-sizes", "500")
+    _check_structure(res, [1000, 3000], ["sheet_values"])
+    assert res["agreement_check"]["passed"] is None
+    assert res["libreoffice"]["rows"] == []
+    assert res["summary"]["targets"]["engine_vs_libreoffice"]["met"] is None
+
+
+@requires_libreoffice
+def test_quick_run_with_libreoffice(tmp_path):
+    res = _run(tmp_path)
+    sizes = res["config"]["sizes"]
+    _check_structure(res, sizes, ["sheet_values", "typed_columns"])
+    check = res["agreement_check"]
+    assert check["passed"] is True and check["rel"] == 1e-9
+    assert set(check["layouts"]) == {"sumproduct", "helper"}
+    lo = res["libreoffice"]
+    assert {(r["n"], r["layout"]) for r in lo["rows"]} == {(n, l) for n in sizes for l in ("sumproduct", "helper")}
+    assert lo["chosen_layout"] in ("sumproduct", "helper")
+    for r in lo["rows"]:
+        assert r["calculate_seconds"] and r["load_seconds"] >= 0
+    assert all(r["lo_kind"] == "measured" for r in res["summary"]["rows"])
+    assert "LibreOffice" in (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+
+
+def test_disagreement_aborts():
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import run
+    run.check({"a": 1.0, "b": 2.0}, {"a": 1.0, "b": 2.0 * (1 + 1e-12)}, "equal to 1e-9")
+    with pytest.raises(run.Disagreement):
+        run.check({"a": 1.0, "b": 2.0}, {"a": 1.0, "b": 2.0 * (1 + 1e-7)}, "differ")
+    with pytest.raises(run.Disagreement):
+        run.check({"a": 1.0}, {"a": 1.0, "extra": 0.0}, "a figure missing on one side")
