@@ -38,7 +38,7 @@ FIELDS = ("aar", "enhed", "felt", "alvor", "forventet", "trykt", "besked")
 
 HALF = Fraction(1, 2)
 SLACK = Fraction(1, 10**9)
-_MAX_ROUNDS = 200          # propagation stops here at the latest; stopping early is always sound
+_MAX_ROUNDS = 200          # propagation steps per relation at most; stopping early is always sound
 _MAX_COMBINED = 20         # combined contradictions reported per year before giving up
 
 
@@ -258,10 +258,7 @@ class _Var:
     trykt: int | None       # the printed figure
     eksakt: bool            # a whole number printed exactly (count, target, headcount)
     navn: str               # lower-case description for messages ("den samlede status")
-
-    @property
-    def enhedstekst(self) -> str:
-        return " pct." if self.navn.endswith("opfyldelse") or self.navn.endswith("opfyldelsen") else ""
+    enhedstekst: str = ""   # " pct." for percentages
 
 
 @dataclass(frozen=True)
@@ -282,11 +279,12 @@ class _System:
         self.slack = slack
         self.vars: dict[tuple, _Var] = {}
         self.links: list[_Link] = []
+        self.findings: list[Afvigelse] = []     # found while building (a percentage of a zero target)
 
     def var(self, key: tuple, aar: int, enhed: str, felt: str, navn: str, trykt: int | None,
-            eksakt: bool) -> tuple:
+            eksakt: bool, enhedstekst: str = "") -> tuple:
         if key not in self.vars:
-            self.vars[key] = _Var(aar, enhed, felt, trykt, eksakt, navn)
+            self.vars[key] = _Var(aar, enhed, felt, trykt, eksakt, navn, enhedstekst)
         return key
 
     def initial(self, key: tuple, slack: Fraction | None = None) -> Interval:
@@ -431,7 +429,7 @@ def _reconcile_year(year: int, tables: list[PublishedTable], units: list[str], w
     # 1. each relation on its own, on the printed figures' intervals
     start = system.domains()
     shown = system.domains(Fraction(0))     # what messages show: the intervals without slack
-    found: list[tuple[int, Afvigelse]] = []          # (index of the relation, finding)
+    found: list[tuple[int, Afvigelse]] = [(-1, a) for a in system.findings]   # (index of the relation, finding)
     failed: set[int] = set()
     pending: list[tuple[int, Interval]] = []
     for i, link in enumerate(system.links):
@@ -526,21 +524,21 @@ def _sum_link(system: _System, x: tuple, parts: list[tuple], felt: str, hvad: st
 def _table_links(system: _System, t: PublishedTable, weights: WeightsFor | None, result: Afstemning) -> None:
     y, e = t.aar, t.enhed
 
-    def v(name: str, felt: str, navn: str, trykt, eksakt: bool) -> tuple:
-        return system.var((y, e, name), y, e, felt, navn, trykt, eksakt)
+    def v(name: str, felt: str, navn: str, trykt, eksakt: bool, enhedstekst: str = "") -> tuple:
+        return system.var((y, e, name), y, e, felt, navn, trykt, eksakt, enhedstekst)
 
     rows = [v(("r", r.ordning), f"Status, {r.ordning}", f"status for {r.ordning}", r.status, False) for r in t.rows]
     counts = [v(("n", r.ordning), f"Antal forløb, {r.ordning}", f"antal forløb for {r.ordning}", r.antal_forloeb, True)
               for r in t.rows]
     S = v("S", "Samlet status", "den samlede status", t.samlet_status, False)
     T = v("T", "Samlet måltal", "det samlede måltal", t.samlet_maaltal, True)
-    A = v("A", "Procentvis målopfyldelse", "målopfyldelsen", t.maalopfyldelse_pct, False)
+    A = v("A", "Procentvis målopfyldelse", "målopfyldelsen", t.maalopfyldelse_pct, False, " pct.")
     N = v("N", "Antal forløb i alt", "antal forløb i alt", t.antal_forloeb_i_alt, True)
     F = v("F", "Fleksjob, status", "antal fleksjobansatte", t.fleksjob_status, True)
     TF = v("TF", "Fleksjob, måltal", "fleksjobmåltallet", t.fleksjob_maaltal, True)
-    B = v("B", "Fleksjob, procentvis målopfyldelse", "fleksjobmålopfyldelsen", t.fleksjob_pct, False)
+    B = v("B", "Fleksjob, procentvis målopfyldelse", "fleksjobmålopfyldelsen", t.fleksjob_pct, False, " pct.")
     W = v("W", "Samlet målopfyldelse (vægtet)", "den samlede vægtede målopfyldelse",
-          t.samlet_maalopfyldelse_pct, False)
+          t.samlet_maalopfyldelse_pct, False, " pct.")
 
     if rows:
         _sum_link(system, S, rows, "Samlet status (sum af rækker)", "summen af rækkerne")
@@ -560,8 +558,8 @@ def _table_links(system: _System, t: PublishedTable, weights: WeightsFor | None,
             continue
         if m <= 0:
             if system.vars[key].trykt is not None:
-                result.afvigelser.append(Afvigelse(y, e, felt, FEJL, None, system.vars[key].trykt,
-                                                   f"Måltallet er {m}, så {hvad} kan ikke give en procent."))
+                system.findings.append(Afvigelse(y, e, felt, FEJL, None, system.vars[key].trykt,
+                                                 f"Måltallet er {m}, så {hvad} kan ikke give en procent."))
             continue
         c = Fraction(100, m)
         if s is not None:

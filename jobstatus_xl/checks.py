@@ -1,0 +1,517 @@
+"""`jobstatus-xl check PATH`: which figures of a published status note cannot be right, and which
+differ only by rounding.
+
+PATH is a folder with `published_rows.csv` and `published_totals.csv` (the format of
+`tests/data/reference/`), or a workbook in the template's layout whose status sheets ("Tabel 1"..)
+hold figures typed in from a note. This module only reads and reports; the reconciliation itself
+is `jobstatus_xl.engine.reconcile`.
+
+    $ jobstatus-xl check tests/data/reference
+    $ jobstatus-xl check note_2024.xlsm --format json
+
+Exit code: 0 when nothing is wrong (rounding differences are fine), 1 when at least one figure is
+a fejl, 2 when the input cannot be read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sys
+import textwrap
+import zipfile
+from fractions import Fraction
+from pathlib import Path
+
+from .engine.findings import FEJL, Finding, InputError, mask_cpr
+from .engine.reconcile import Afstemning, PublishedTable, SchemeRow, reconcile, round_half_away
+from .engine.rules import FLEKSJOB, UNIT_NAMES
+from .engine.tables import ROW_ANTAL
+from .sheets import FIRST_ROW, GRID_WIDTH, HEADER_ROW, SHEET_SETTINGS, TABLE_UNITS, settings_row, table_sheet
+
+ROWS_FILE = "published_rows.csv"
+TOTALS_FILE = "published_totals.csv"
+
+# Published tables are a few kilobytes. These limits refuse hostile or wrong files before they are
+# parsed; a template workbook holding a 1,000,000-row register stays well inside them, because
+# only the status sheets (streamed, first rows only) and the parts openpyxl must read whole are read.
+MAX_CSV_BYTES = 10 * 2**20
+MAX_WORKBOOK_BYTES = 512 * 2**20          # the file on disk
+MAX_ZIP_ENTRIES = 10_000
+MAX_UNCOMPRESSED_BYTES = 2 * 2**30         # all parts together, as declared in the zip directory
+MAX_PART_BYTES = 256 * 2**20               # one part read whole (workbook.xml, styles, shared strings)
+MAX_STATUS_SHEET_BYTES = 16 * 2**20        # one status sheet's XML (a few hundred cells)
+MAX_SHEET_ROWS = 60                        # rows of a status sheet that are read
+
+_SUFFIXES = (".xlsx", ".xlsm")
+
+
+# ---------------------------------------------------------------- numbers as printed or typed
+
+def _fold(text) -> str:
+    s = str(text).strip().lower().replace("æ", "ae").replace("ø", "o").replace("å", "aa")
+    return re.sub(r"[^a-z0-9]", "", s)
+
+
+def _mb(n: int) -> str:
+    """A size in Danish: '8,4 MB', '2 GB'."""
+    for unit, size in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f}".rstrip("0").rstrip(".").replace(".", ",") + f" {unit}"
+    return f"{n} byte"
+
+
+def _show(value) -> str:
+    s = mask_cpr(str(value))
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _number(value) -> Fraction | None:
+    """A printed figure as an exact number; None when blank. Accepts 1084, "1.084", "84 pct.",
+    "84 %", "0,55"; raises ValueError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError
+        return Fraction(value)
+    if not isinstance(value, str):
+        raise ValueError
+    s = value.replace("\u00a0", " ").strip()
+    s = re.sub(r"\s*(pct\.?|%)$", "", s, flags=re.IGNORECASE).replace(" ", "")
+    if s == "":
+        return None
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", s):     # Danish thousands separator: 1.084
+        s = s.replace(".", "")
+    elif re.fullmatch(r"-?\d+,\d+", s):             # Danish decimal comma: 0,55
+        s = s.replace(",", ".")
+    if not re.fullmatch(r"-?\d+(\.\d+)?", s) or len(s) > 30:
+        raise ValueError
+    return Fraction(s)
+
+
+class _Reader:
+    """Collects findings while a source is read, so a user sees every problem at once."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+
+    def error(self, kilde: str, besked: str, raekke: int | None = None, kolonne: str | None = None) -> None:
+        self.findings.append(Finding(FEJL, kilde, besked, raekke=raekke, kolonne=kolonne))
+
+    def whole(self, value, kilde: str, raekke: int, kolonne: str, *, displayed: bool = False) -> int | None:
+        """A printed whole number. In a workbook (displayed=True) a cell may hold an unrounded value
+        shown as a whole number; then the shown number (half away from zero) is what is printed."""
+        try:
+            x = _number(value)
+        except ValueError:
+            self.error(kilde, f"'{_show(value)}' er ikke et tal. Skriv tallet, som det står i noten, fx 1084 "
+                       "eller 84.", raekke, kolonne)
+            return None
+        if x is None:
+            return None
+        if x < 0:
+            self.error(kilde, f"{_show(value)} er negativ; tallene i en statustabel er aldrig negative.", raekke, kolonne)
+            return None
+        if x.denominator != 1:
+            if not displayed:
+                self.error(kilde, f"'{_show(value)}' er ikke et helt tal. Noten trykker hele tal; skriv tallet, "
+                           "som det står.", raekke, kolonne)
+                return None
+            x = Fraction(round_half_away(x))
+        if x > 10**12:
+            self.error(kilde, f"{_show(value)} er urimeligt stort for en statustabel.", raekke, kolonne)
+            return None
+        return int(x)
+
+    def weight(self, value, kilde: str, raekke: int, kolonne: str) -> Fraction | None:
+        """A weight as a share: 55, "55 %", "55 pct." and 0,55 all mean 0,55 (a number above 1, or one
+        written with % or pct., is in percent)."""
+        try:
+            x = _number(value)
+        except ValueError:
+            x = Fraction(-1)
+        if x is None:
+            return None
+        if x < 0 or x > 100:
+            self.error(kilde, f"'{_show(value)}' er ikke en vægt. Skriv fx 55 (pct.) eller 0,55.", raekke, kolonne)
+            return None
+        in_percent = x > 1 or (isinstance(value, str) and re.search(r"%|pct", value, re.IGNORECASE))
+        return x / 100 if in_percent else x
+
+    def unit(self, value, kilde: str, raekke: int, kolonne: str) -> str | None:
+        code = str(value).strip() if value is not None else ""
+        for u in UNIT_NAMES:
+            if _fold(u) == _fold(code):
+                return u
+        near = difflib.get_close_matches(code.upper(), list(UNIT_NAMES), n=1, cutoff=0.5)
+        hint = f" Mente du '{near[0]}'?" if near else ""
+        self.error(kilde, f"Ukendt enhed '{_show(code)}'.{hint} Gyldige koder: {', '.join(UNIT_NAMES)}.", raekke, kolonne)
+        return None
+
+    def year(self, value, kilde: str, raekke: int, kolonne: str) -> int | None:
+        try:
+            x = _number(value)
+        except ValueError:
+            x = None
+        if x is None or x.denominator != 1 or not 1990 <= x <= 2100:
+            self.error(kilde, f"'{_show(value)}' er ikke et årstal. Skriv fx 2024.", raekke, kolonne)
+            return None
+        return int(x)
+
+    def raise_if_any(self) -> None:
+        if self.findings:
+            raise InputError(self.findings)
+
+
+# ---------------------------------------------------------------- the CSV folder
+
+_TOTALS_FIELDS = {
+    "samlet_status": "whole", "samlet_maaltal": "whole", "maalopfyldelse_pct": "whole",
+    "antal_forloeb_i_alt": "whole", "fleksjob_status": "whole", "fleksjob_maaltal": "whole",
+    "fleksjob_pct": "whole", "samlet_maalopfyldelse_pct": "whole",
+    "vaegt_gruppe_pct": "weight", "vaegt_fleksjob_pct": "weight",
+}
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(file row number, {column: text}) for each data row; errors name the file, row and column."""
+    from .readers import read_csv_table
+    if not path.is_file():
+        raise InputError([Finding(FEJL, path.name, f"Filen '{path.name}' mangler i mappen {path.parent}.")])
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise InputError([Finding(FEJL, path.name, f"Filen er {_mb(size)}; en trykt statustabel fylder få kilobyte "
+                                  f"(grænsen er {_mb(MAX_CSV_BYTES)}). Er det den rigtige fil?")])
+    table = read_csv_table(path)
+    frame = table.frame
+    columns = {_fold(c): c for c in frame.columns}
+    missing = [c for c in required if _fold(c) not in columns]
+    if missing:
+        raise InputError([Finding(FEJL, path.name, f"Kolonnen '{c}' mangler. Fundne kolonner: "
+                                  f"{', '.join(map(str, frame.columns)) or '(ingen)'}.", raekke=1, kolonne=c)
+                          for c in missing])
+    out = []
+    for i, rec in enumerate(frame.to_dict(orient="records")):
+        row = {_fold(k): v for k, v in rec.items()}
+        if all(str(v).strip() == "" for v in row.values()):
+            continue
+        out.append((i + table.first_row, row))
+    return out
+
+
+def _load_folder(folder: Path) -> list[PublishedTable]:
+    rd = _Reader()
+    rows = _read_csv(folder / ROWS_FILE, ("aar", "enhed", "ordning", "status"))
+    totals = _read_csv(folder / TOTALS_FILE, ("aar", "enhed"))
+    order: list[tuple[int, str]] = []
+    tot: dict[tuple[int, str], dict] = {}
+    where: dict[tuple[int, str], int] = {}
+    for r, rec in totals:
+        aar = rd.year(rec.get("aar"), TOTALS_FILE, r, "aar")
+        enhed = rd.unit(rec.get("enhed"), TOTALS_FILE, r, "enhed")
+        if aar is None or enhed is None:
+            continue
+        if (aar, enhed) in tot:
+            rd.error(TOTALS_FILE, f"{enhed} {aar} står to gange (også i række {where[(aar, enhed)]}). Slet den ene.",
+                     r, "enhed")
+            continue
+        figures = {}
+        for col, kind in _TOTALS_FIELDS.items():
+            if _fold(col) in rec:
+                read = rd.whole if kind == "whole" else rd.weight
+                figures[col] = read(rec[_fold(col)], TOTALS_FILE, r, col)
+        tot[(aar, enhed)] = figures
+        where[(aar, enhed)] = r
+        order.append((aar, enhed))
+
+    schemes: dict[tuple[int, str], list[SchemeRow]] = {}
+    fleks: dict[tuple[int, str], tuple[int, int | None]] = {}
+    seen: dict[tuple[int, str, str], int] = {}
+    for r, rec in rows:
+        aar = rd.year(rec.get("aar"), ROWS_FILE, r, "aar")
+        enhed = rd.unit(rec.get("enhed"), ROWS_FILE, r, "enhed")
+        ordning = str(rec.get("ordning", "")).strip()
+        if not ordning:
+            rd.error(ROWS_FILE, "Ordningen mangler.", r, "ordning")
+            continue
+        if len(ordning) > 80:
+            rd.error(ROWS_FILE, f"'{_show(ordning)}' er ikke navnet på en ordning.", r, "ordning")
+            continue
+        status = rd.whole(rec.get("status"), ROWS_FILE, r, "status")
+        antal = rd.whole(rec.get("antalforloeb"), ROWS_FILE, r, "antal_forloeb")
+        if aar is None or enhed is None:
+            continue
+        key = (aar, enhed, _fold(ordning))
+        if key in seen:
+            rd.error(ROWS_FILE, f"{ordning} for {enhed} {aar} står to gange (også i række {seen[key]}). Slet den ene.",
+                     r, "ordning")
+            continue
+        seen[key] = r
+        if (aar, enhed) not in tot and (aar, enhed) not in schemes and (aar, enhed) not in fleks:
+            order.append((aar, enhed))
+        if _fold(ordning) == _fold(FLEKSJOB):
+            fleks[(aar, enhed)] = (r, status)
+        else:
+            schemes.setdefault((aar, enhed), []).append(SchemeRow(ordning, status, antal))
+    rd.raise_if_any()
+
+    tables = []
+    for aar, enhed in order:
+        f = dict(tot.get((aar, enhed), {}))
+        if (aar, enhed) in fleks:
+            r, status = fleks[(aar, enhed)]
+            printed = f.get("fleksjob_status")
+            if printed is not None and status is not None and printed != status:
+                rd.error(ROWS_FILE, f"Fleksjob for {enhed} {aar} er {status} her, men {printed} i {TOTALS_FILE} "
+                         f"(række {where[(aar, enhed)]}). Noten trykker tallet én gang; ret afskriften.", r, "status")
+            elif printed is None:
+                f["fleksjob_status"] = status
+        tables.append(PublishedTable(
+            aar, enhed, tuple(schemes.get((aar, enhed), ())),
+            **{k: f.get(k) for k in _TOTALS_FIELDS if not k.startswith("vaegt")},
+            vaegt_gruppe=f.get("vaegt_gruppe_pct"), vaegt_fleksjob=f.get("vaegt_fleksjob_pct"),
+            kilde=f"{TOTALS_FILE} række {where[(aar, enhed)]}" if (aar, enhed) in where else ROWS_FILE))
+    rd.raise_if_any()
+    return tables
+
+
+# ---------------------------------------------------------------- a workbook in the template layout
+
+def _guard_zip(path: Path) -> dict[str, int]:
+    """Refuse a file that is not a workbook, or that would take too much memory to open; else the
+    declared uncompressed size of each part."""
+    name = path.name
+    size = path.stat().st_size
+    if size > MAX_WORKBOOK_BYTES:
+        raise InputError([Finding(FEJL, name, f"Projektmappen er {_mb(size)}; grænsen er {_mb(MAX_WORKBOOK_BYTES)}. "
+                                  "Gem statusarkene i en mindre projektmappe.")])
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InputError([Finding(FEJL, name, "Filen er ikke en Excel-projektmappe (.xlsx/.xlsm), eller den er "
+                                  "beskadiget. Gem den igen fra Excel.")]) from None
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise InputError([Finding(FEJL, name, f"Projektmappen består af {len(infos)} dele (grænsen er "
+                                  f"{MAX_ZIP_ENTRIES}); den åbnes ikke.")])
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise InputError([Finding(FEJL, name, f"Projektmappen fylder {_mb(total)} udpakket (grænsen er "
+                                  f"{_mb(MAX_UNCOMPRESSED_BYTES)}); den åbnes ikke.")])
+    for i in infos:
+        if not i.filename.startswith("xl/worksheets/") and i.file_size > MAX_PART_BYTES:
+            raise InputError([Finding(FEJL, name, f"Delen '{_show(i.filename)}' fylder {_mb(i.file_size)} udpakket "
+                                      f"(grænsen er {_mb(MAX_PART_BYTES)}); projektmappen åbnes ikke.")])
+    return {i.filename: i.file_size for i in infos}
+
+
+def _sheet_grid(ws, sizes: dict[str, int]) -> list[list]:
+    """The first rows of a sheet, streamed; a status sheet's XML is refused if it is implausibly big."""
+    part = getattr(ws, "_worksheet_path", None)
+    if part is not None and sizes.get(part, 0) > MAX_STATUS_SHEET_BYTES:
+        raise InputError([Finding(FEJL, ws.title, f"Arket fylder {_mb(sizes[part])} udpakket; et statusark fylder få "
+                                  f"kilobyte (grænsen er {_mb(MAX_STATUS_SHEET_BYTES)}).")])
+    return [list(r) for r in ws.iter_rows(min_row=1, max_row=MAX_SHEET_ROWS, max_col=GRID_WIDTH, values_only=True)]
+
+
+def _year_from_title(grid: list[list]) -> int | None:
+    """'Tabel 3: ... for 2024' -> 2024."""
+    title = grid[0][0] if grid and grid[0] else None
+    m = re.search(r"\bfor (\d{4})\b", str(title or ""))
+    return int(m.group(1)) if m else None
+
+
+def _load_workbook(path: Path) -> list[PublishedTable]:
+    import openpyxl  # only the workbook front needs it
+
+    sizes = _guard_zip(path)
+    rd = _Reader()
+    tables: list[PublishedTable] = []
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except InputError:
+        raise
+    except Exception as exc:  # any malformed part: openpyxl raises many kinds; the user needs one message
+        raise InputError([Finding(FEJL, path.name, "Projektmappen kan ikke læses (den er beskadiget eller ikke en "
+                                  f"Excel-projektmappe): {type(exc).__name__}.")]) from None
+    try:
+        year = None
+        if SHEET_SETTINGS in wb.sheetnames:
+            grid = _sheet_grid(wb[SHEET_SETTINGS], sizes)
+            r = settings_row("Aar")
+            value = grid[r - 1][1] if len(grid) >= r else None
+            if value not in (None, ""):
+                year = rd.year(value, SHEET_SETTINGS, r, "B (Værdi)")
+        for number, default_unit in enumerate(TABLE_UNITS, start=1):
+            name = table_sheet(number)
+            if name not in wb.sheetnames:
+                continue
+            grid = _sheet_grid(wb[name], sizes)
+            table_year = (year - 1 if number == 2 else year) if year is not None else _year_from_title(grid)
+            table = _table_from_sheet(name, grid, default_unit, table_year, rd)
+            if table is not None:
+                tables.append(table)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError([Finding(FEJL, path.name, "Projektmappen kan ikke læses (den er beskadiget): "
+                                  f"{type(exc).__name__}.")]) from None
+    finally:
+        wb.close()
+    rd.raise_if_any()
+    if not tables:
+        raise InputError([Finding(FEJL, path.name, "Der står ingen tal i statusarkene ('Tabel 1' ... 'Tabel 9'). "
+                                  "Skriv tallene fra noten ind i skabelonens statusark, eller opdater tabellerne.")])
+    seen: set[tuple[int, str]] = set()
+    for t in tables:
+        if (t.aar, t.enhed) in seen:
+            raise InputError([Finding(FEJL, t.kilde, f"{t.enhed} {t.aar} står i to statusark. Ret enheden i celle "
+                                      f"A{HEADER_ROW} eller året i '{SHEET_SETTINGS}'.", raekke=HEADER_ROW, kolonne="A")])
+        seen.add((t.aar, t.enhed))
+    return tables
+
+
+_COL = {c: i for i, c in enumerate("ABCDEFG")}
+_HEADERS = {"A": "A", "B": "B (Status)", "C": "C (Samlet status)", "D": "D (Samlet måltal)",
+            "E": "E (Procentvis målopfyldelse)", "F": "F (Antal forløb)", "G": "G (Vægt)"}
+
+
+def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int | None,
+                      rd: _Reader) -> PublishedTable | None:
+    """A status sheet's typed or computed figures (as displayed), or None if it holds none."""
+    def cell(r: int, c: str):
+        row = grid[r - 1] if r - 1 < len(grid) else []
+        return row[_COL[c]] if _COL[c] < len(row) else None
+
+    def blank(v) -> bool:
+        return v is None or (isinstance(v, str) and not v.strip())
+
+    figures_present = any(not blank(cell(r, c)) for r in range(FIRST_ROW, len(grid) + 1) for c in "BCDEFG")
+    if not figures_present:
+        return None
+    head = cell(HEADER_ROW, "A")
+    enhed = default_unit if blank(head) else rd.unit(head, sheet, HEADER_ROW, "A")
+    if year is None:
+        rd.error(sheet, f"Året kan ikke ses: skriv det i arket '{SHEET_SETTINGS}' (celle B{settings_row('Aar')}) eller "
+                 "i titlen i celle A1 ('... for 2024').", 1, "A")
+        return None
+    labels = {r: str(cell(r, "A")).strip() for r in range(FIRST_ROW, len(grid) + 1) if not blank(cell(r, "A"))}
+    r_antal = next((r for r, l in labels.items() if _fold(l) == _fold(ROW_ANTAL)), None)
+    if r_antal is None:
+        rd.error(sheet, f"Rækken '{ROW_ANTAL}' mangler i kolonne A under ordningerne; statusarket skal have "
+                 "skabelonens layout.", None, "A")
+        return None
+    r_fleks = next((r for r, l in labels.items() if r > r_antal and _fold(l).startswith("fleksjob")), None)
+    r_samlet = next((r for r, l in labels.items() if r > r_antal and _fold(l).startswith("samletmaalopfyldelse")), None)
+    group = [r for r in labels if r < r_antal]
+
+    def whole(r, c):
+        return rd.whole(cell(r, c), sheet, r, _HEADERS[c], displayed=True)
+
+    def first(c, rows, read):
+        for r in rows:
+            if not blank(cell(r, c)):
+                return read(r, c)
+        return None
+
+    rows = tuple(SchemeRow(_scheme(labels[r]), whole(r, "B"), whole(r, "F")) for r in group)
+    def weight(r, c):
+        return rd.weight(cell(r, c), sheet, r, _HEADERS[c])
+
+    fl = [r_fleks] if r_fleks else []
+    return PublishedTable(
+        year, enhed or default_unit, rows,
+        samlet_status=first("C", group, whole), samlet_maaltal=first("D", group, whole),
+        maalopfyldelse_pct=first("E", group, whole), antal_forloeb_i_alt=whole(r_antal, "F"),
+        fleksjob_status=first("B", fl, whole), fleksjob_maaltal=first("D", fl, whole),
+        fleksjob_pct=first("E", fl, whole),
+        samlet_maalopfyldelse_pct=first("E", [r_samlet] if r_samlet else [], whole),
+        vaegt_gruppe=first("G", group, weight), vaegt_fleksjob=first("G", fl, weight),
+        kilde=sheet)
+
+
+def _scheme(label: str) -> str:
+    """'Løntilskud (helårspersoner)' -> 'Løntilskud'."""
+    return re.sub(r"\s*\(helårspersoner\)\s*$", "", re.sub(r"\s+", " ", label), flags=re.IGNORECASE)
+
+
+# ---------------------------------------------------------------- the front
+
+def load_published(path) -> list[PublishedTable]:
+    """The published tables in a folder of CSV files or a workbook in the template layout."""
+    path = Path(path)
+    if path.is_dir():
+        return _load_folder(path)
+    if not path.exists():
+        raise InputError([Finding(FEJL, str(path), "Findes ikke. Angiv en mappe med published_rows.csv og "
+                                  "published_totals.csv, eller en projektmappe (.xlsx/.xlsm).")])
+    if path.suffix.lower() in _SUFFIXES:
+        return _load_workbook(path)
+    raise InputError([Finding(FEJL, path.name, "Angiv en mappe med published_rows.csv og published_totals.csv, "
+                              "eller en projektmappe (.xlsx/.xlsm) i skabelonens layout.")])
+
+
+def check(path) -> Afstemning:
+    return reconcile(load_published(path))
+
+
+def render(afstemning: Afstemning, source: str) -> str:
+    """A readable Danish report."""
+    fejl, afr = afstemning.fejl, afstemning.afrunding
+    lines = [f"Afstemning af de trykte statustabeller i {source}",
+             "Et trykt helt tal n står for en uafrundet værdi i [n − 0,5; n + 0,5); antal, måltal og "
+             "fleksjobansatte er hele tal og skal stemme præcist.", ""]
+
+    def block(title: str, items) -> None:
+        lines.append(title)
+        if not items:
+            lines.extend(["  (ingen)", ""])
+            return
+        width = max([len(a.felt) for a in items] + [4])
+        lines.append(f"  {'År':<4}  {'Enhed':<5}  {'Felt':<{width}}  {'Trykt':>7}  {'Forventet':>9}")
+        for a in items:
+            shown = "" if a.forventet is None else (f"{a.forventet:,}".replace(",", ".")
+                                                    if isinstance(a.forventet, int) else str(a.forventet))
+            trykt = "" if a.trykt is None else f"{a.trykt:,}".replace(",", ".")
+            lines.append(f"  {a.aar:<4}  {a.enhed:<5}  {a.felt:<{width}}  {trykt:>7}  {shown:>9}")
+            lines.extend(textwrap.wrap(a.besked, width=100, initial_indent=" " * 15, subsequent_indent=" " * 15))
+        lines.append("")
+
+    block(f"FEJL ({len(fejl)}): tal, som ingen uafrundede værdier kan give — mindst ét tal er forkert", fejl)
+    block(f"AFRUNDING ({len(afr)}): forskelle, som afrunding kan forklare", afr)
+    if afstemning.noter:
+        lines.append("Ikke afstemt:")
+        lines += [f"  {n}" for n in afstemning.noter]
+        lines.append("")
+    lines.append(f"Resultat: {len(fejl)} fejl og {len(afr)} afrundingsforskelle.")
+    return mask_cpr("\n".join(lines))
+
+
+def to_json(afstemning: Afstemning) -> str:
+    rows = [{k: (mask_cpr(v) if isinstance(v, str) else v) for k, v in a.as_dict().items()}
+            for a in afstemning.afvigelser]
+    return json.dumps(rows, ensure_ascii=False, indent=2)
+
+
+def cli_check(args) -> int:
+    """`jobstatus-xl check PATH [--format table|json]`: exit 1 on any fejl, 2 on unreadable input."""
+    try:
+        result = check(args.path)
+    except InputError as exc:
+        print(f"Kan ikke afstemme {args.path}:", file=sys.stderr)
+        for f in exc.findings:
+            print(f"  {f}", file=sys.stderr)
+        return 2
+    if getattr(args, "format", "table") == "json":
+        sys.stdout.write(to_json(result) + "\n")
+        for n in result.noter:
+            print(f"Ikke afstemt: {n}", file=sys.stderr)
+    else:
+        sys.stdout.write(render(result, str(args.path)) + "\n")
+    return 1 if result.fejl else 0
