@@ -1,0 +1,541 @@
+"""The headless refresh (`jobstatus-xl refresh`, `jobstatus-xl demo --workbook`): right figures,
+cached values any viewer shows, and nothing lost -- not on success, not on bad input, not when a
+failure strikes half-way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import openpyxl
+import openpyxl.worksheet.formula
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jobstatus_xl import sheets, workbook
+from jobstatus_xl.cli import main
+from jobstatus_xl.engine.findings import InputError
+from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
+from libreoffice import convert_to_pdf, requires_libreoffice
+from test_template import (assert_libreoffice_sees_the_layout, assert_libreoffice_sees_the_vba_project,
+                           libreoffice_probe, libreoffice_vba, modules)
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "workbook_template.xlsm"
+DOCS_PNG = ROOT / "docs" / "tabel1.png"
+RIBBON_PART = "customUI/customUI14.xml"
+USER_SHEET = "Mine noter"
+UNTOUCHABLE = [s for s in sheets.INPUT_SHEETS] + ["xlwings.conf", USER_SHEET]
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@lru_cache(maxsize=None)
+def demo_bytes() -> bytes:
+    return workbook.demo_workbook_bytes()
+
+
+@lru_cache(maxsize=None)
+def filled_template() -> bytes:
+    """The committed template with the demo register pasted in, not yet refreshed."""
+    return workbook.fill_input_tables(TEMPLATE.read_bytes(), workbook._demo_frames())
+
+
+@lru_cache(maxsize=None)
+def small_filled() -> bytes:
+    """The template with a slice of the demo register: for tests about files rather than figures."""
+    frames = workbook._demo_frames()
+    small = {sheets.SHEET_FORLOEB: frames[sheets.SHEET_FORLOEB].iloc[:300],
+             sheets.SHEET_FLEKSJOB: frames[sheets.SHEET_FLEKSJOB].iloc[:100],
+             sheets.SHEET_TIDLIGERE: frames[sheets.SHEET_TIDLIGERE]}
+    return workbook.fill_input_tables(TEMPLATE.read_bytes(), small)
+
+
+@lru_cache(maxsize=None)
+def expected_grids():
+    return sheets.result_grids(compute(*workbook.read_workbook_input(filled_template())))
+
+
+def with_user_sheet(data: bytes) -> bytes:
+    """`data` as a user leaves it: an extra sheet with all kinds of cells, a formula with the value
+    Excel computed, a defined name of their own and a note."""
+    wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=True)
+    ws = wb.create_sheet(USER_SHEET)
+    rows = [["Tekst", "Tal", "Dato", "Sandt", "Formel"],
+            ["Æblegrød & ørred", 1084, dt.datetime(2024, 12, 31), True, "=SUM(B2:B4)"],
+            [" foranstillet mellemrum", 0.55, dt.datetime(2023, 1, 1), False, "=COUNTA('Forløb'!A:A)"],
+            ["'=ikke en formel", -913.25, None, None, None]]
+    for row in rows:
+        ws.append(row)
+    ws["F2"] = openpyxl.worksheet.formula.ArrayFormula("F2:F3", "=B2:B3*2")
+    ws["A1"].comment = openpyxl.comments.Comment("Min egen note", "bruger")
+    from openpyxl.workbook.defined_name import DefinedName
+    wb.defined_names["MinKonstant"] = DefinedName("MinKonstant", attr_text=f"'{USER_SHEET}'!$B$2")
+    buf = io.BytesIO()
+    wb.save(buf)
+    saved = workbook.restore_package(data, buf.getvalue(), {})     # openpyxl dropped the ribbon
+    # Excel stores the value it computed next to each formula; put them in by hand, as Excel would.
+    entries = zip_entries(saved)
+    part = workbook.sheet_parts(entries)[USER_SHEET]
+    xml = entries[part]
+    for formula, value in ((rb"SUM\(B2:B4\)", b"171.75"), (rb"COUNTA\([^<]*A:A\)", b"3709")):
+        xml, n = re.subn(rb"(<f>" + formula + rb"</f>)<v></v>", rb"\1<v>" + value + rb"</v>", xml)
+        assert n == 1, formula
+    entries[part] = xml
+    return rezip(saved, entries)
+
+
+def zip_entries(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+def rezip(original: bytes, entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(original)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, entries[info.filename])
+    return out.getvalue()
+
+
+def cells(data: bytes, data_only: bool) -> dict[str, list[tuple]]:
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    try:
+        # array formulas are objects without equality: compare their parts
+        return {ws.title: [tuple(workbook._comparable(v) for v in r) for r in ws.iter_rows(values_only=True)]
+                for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def structure(data: bytes) -> dict:
+    """Everything besides cell values that a refresh must keep."""
+    wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=True)
+    entries = zip_entries(data)
+    out = {"sheets": wb.sheetnames, "codenames": [ws.sheet_properties.codeName for ws in wb.worksheets],
+           "names": sorted((n, d.attr_text) for n, d in wb.defined_names.items()),
+           "vba": entries.get("xl/vbaProject.bin"), "ribbon": entries.get(RIBBON_PART),
+           "ribbon_rel": b"ui/extensibility" in entries["_rels/.rels"] and RIBBON_PART.encode() in entries["_rels/.rels"],
+           "charts": len(wb[sheets.SHEET_OVERVIEW]._charts)}
+    for ws in wb.worksheets:
+        if ws.title in sheets.OWNED_SHEETS:
+            continue
+        out[ws.title] = {
+            "tables": sorted((t.name, t.ref) for t in ws.tables.values()),
+            "validations": sorted((str(d.sqref), d.formula1, d.type) for d in ws.data_validations.dataValidation),
+            "comments": sorted((c.coordinate, c.comment.text) for row in ws.iter_rows() for c in row if c.comment),
+            "formats": sorted({(c.coordinate, c.number_format) for row in ws.iter_rows(max_row=5) for c in row}),
+        }
+    return out
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# ---------------------------------------------------------------- reading
+
+
+def test_reading_the_demo_workbook_gives_the_demo_input():
+    raw, got_settings = workbook.read_workbook_input(filled_template())
+    assert got_settings.year == 2024 and got_settings.basis == "kalenderdage"
+    from_sheets = compute(raw, got_settings).tidy
+    from_csv = compute(demo_input(), DEMO_SETTINGS).tidy
+    assert from_sheets.equals(from_csv)
+    assert len(workbook.read_workbook(io.BytesIO(filled_template()).getvalue()).forloeb.frame) == 3708
+
+
+# ---------------------------------------------------------------- refresh: figures and cached values
+
+
+def test_refresh_writes_the_engines_tables_with_formulas_and_their_values():
+    refreshed = demo_bytes()
+    formulas, values = cells(refreshed, False), cells(refreshed, True)
+    for grid in expected_grids():
+        got_f, got_v = formulas[grid.name], values[grid.name]
+        for r, row in enumerate(grid.cells):
+            for c, expected in enumerate(row):
+                got = got_f[r][c] if r < len(got_f) and c < len(got_f[r]) else None
+                assert got == expected or (isinstance(expected, float) and got == pytest.approx(expected)), \
+                    (grid.name, r + 1, c + 1)
+                if isinstance(expected, str) and expected.startswith("="):
+                    assert got_v[r][c] == pytest.approx(grid.computed[(r, c)]), (grid.name, r + 1, c + 1)
+    t1 = values["Tabel 1"]
+    assert round(t1[4][2]) == 913 and t1[4][3] == 1084 and round(t1[4][4]) == 84 and round(t1[9][4]) == 97
+
+
+def test_every_formula_cell_in_a_refreshed_workbook_carries_a_value():
+    formulas, values = cells(demo_bytes(), False), cells(demo_bytes(), True)
+    n = 0
+    for name in sheets.OWNED_SHEETS:
+        for r, row in enumerate(formulas[name]):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and v.startswith("="):
+                    n += 1
+                    assert isinstance(values[name][r][c], (int, float)), (name, r + 1, c + 1)
+    assert n > 50
+
+
+def test_fill_cached_values_handles_every_value_kind():
+    xml = (b'<c r="A1"><f>X()</f><v></v></c><c r="B1" s="2"><f>Y()</f><v></v></c><c r="C1"><f>Z()</f><v></v></c>'
+           b'<c r="D1"><f>W()</f><v></v></c><c r="E1"><f>V()</f><v></v></c><c r="F1"><f>U()</f><v></v></c>')
+    got = workbook.fill_cached_values(xml, {"A1": 1.5, "B1": "a<b", "C1": True, "D1": "#N/A", "E1": None})
+    assert got == (b'<c r="A1"><f>X()</f><v>1.5</v></c><c r="B1" s="2" t="str"><f>Y()</f><v>a&lt;b</v></c>'
+                   b'<c r="C1" t="b"><f>Z()</f><v>1</v></c><c r="D1" t="e"><f>W()</f><v>#N/A</v></c>'
+                   b'<c r="E1"><f>V()</f><v></v></c><c r="F1"><f>U()</f><v></v></c>')
+
+
+# ---------------------------------------------------------------- nothing lost
+
+
+def test_refresh_keeps_input_sheets_user_sheets_vba_ribbon_names_tables(tmp_path, capsys):
+    before = with_user_sheet(filled_template())
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(before)
+    code, out, err = run_cli(capsys, "refresh", path)
+    assert code == 0, err
+    assert "Projektmappe opdateret" in out and "913" in out and "1.084" in out and "84 pct." in out
+    after = path.read_bytes()
+    for data_only in (False, True):          # formulas, and the values Excel computed for them
+        b, a = cells(before, data_only), cells(after, data_only)
+        for sheet in UNTOUCHABLE:
+            assert a[sheet] == b[sheet], (sheet, data_only)
+    assert cells(after, True)[USER_SHEET][1][4] == 171.75
+    sb, sa = structure(before), structure(after)
+    assert sa["vba"] == zip_entries(TEMPLATE.read_bytes())["xl/vbaProject.bin"]
+    assert sa["ribbon"] == zip_entries(TEMPLATE.read_bytes())[RIBBON_PART] and sa["ribbon_rel"]
+    assert sa == sb
+    assert ("MinKonstant", f"'{USER_SHEET}'!$B$2") in sa["names"]
+
+
+def test_refresh_twice_changes_nothing_more(tmp_path):
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(small_filled())
+    workbook.refresh_file(path)
+    once = path.read_bytes()
+    workbook.refresh_file(path)
+    assert cells(path.read_bytes(), False) == cells(once, False)
+    assert cells(path.read_bytes(), True) == cells(once, True)
+    assert structure(path.read_bytes()) == structure(once)
+
+
+def test_refresh_recreates_a_missing_status_sheet_in_its_place(tmp_path):
+    wb = openpyxl.load_workbook(io.BytesIO(small_filled()), keep_vba=True)
+    del wb["Tabel 5"]
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(workbook.restore_package(small_filled(), buf.getvalue(), {}))
+    workbook.refresh_file(path)
+    names = openpyxl.load_workbook(path, read_only=True).sheetnames
+    assert names.index("Tabel 5") == names.index("Tabel 4") + 1
+    assert cells(path.read_bytes(), True)["Tabel 5"][0][0].startswith("Tabel 5:")
+
+
+def test_refresh_out_writes_elsewhere_and_leaves_the_workbook_alone(tmp_path, capsys):
+    path, out = tmp_path / "status.xlsm", tmp_path / "kopi.xlsm"
+    path.write_bytes(small_filled())
+    code, _, err = run_cli(capsys, "refresh", path, "--out", out)
+    assert code == 0, err
+    assert path.read_bytes() == small_filled()
+    assert cells(out.read_bytes(), True)["Tabel 1"][4][3] == 1084
+    code, _, err = run_cli(capsys, "refresh", path, "--out", tmp_path / "kopi.xlsx")
+    assert code == 2 and "samme type" in err
+    assert not (tmp_path / "kopi.xlsx").exists()
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _fail_on_nth_call(monkeypatch, owner, name, n, exc):
+    real = getattr(owner, name)
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise exc
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return calls
+
+
+FAILURES = {
+    # openpyxl has written some sheets of the new package when this fires
+    "while openpyxl writes sheets": lambda mp: _fail_on_nth_call(
+        mp, openpyxl.writer.excel.ExcelWriter, "write_worksheet", 9, RuntimeError("disk full (simulated)")),
+    "while putting back ribbon and cached values": lambda mp: _fail_on_nth_call(
+        mp, workbook, "fill_cached_values", 3, RuntimeError("simulated")),
+    "while flushing the temporary file": lambda mp: _fail_on_nth_call(
+        mp, workbook.os, "fsync", 1, OSError(28, "No space left on device (simulated)")),
+    "at the rename": lambda mp: _fail_on_nth_call(
+        mp, workbook.os, "replace", 1, PermissionError(13, "file is open in Excel (simulated)")),
+    "a check finds an input sheet changed": lambda mp: mp.setattr(
+        workbook, "write_grid", _write_grid_and_damage_an_input_sheet),
+}
+
+
+def _write_grid_and_damage_an_input_sheet(ws, grid, _real=workbook.write_grid):
+    _real(ws, grid)
+    ws.parent[sheets.SHEET_FORLOEB]["A2"] = "ødelagt"
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_a_failure_at_any_point_leaves_the_workbook_byte_identical(failure, tmp_path, monkeypatch, capsys):
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(small_filled())
+    before = listing(tmp_path)
+    FAILURES[failure](monkeypatch)
+    code, out, err = run_cli(capsys, "refresh", path)
+    assert code == 1
+    assert "ikke ændret" in err and "Traceback" not in err
+    assert listing(tmp_path) == before          # same bytes, and no temporary file left behind
+
+
+@pytest.mark.parametrize("what, part", [("billeder", "xl/media/image1.png"),
+                                        ("dynamiske matrixformler", "xl/metadata.xml"),
+                                        ("udsnitsværktøjer", "xl/slicers/slicer1.xml")])
+def test_content_openpyxl_cannot_write_back_stops_the_refresh(what, part, tmp_path, capsys):
+    # Parts openpyxl drops on save (pictures without Pillow, Excel 365 metadata, slicers): the
+    # refresh must refuse rather than save a workbook without them.
+    entries = zip_entries(small_filled())
+    entries[part] = b"<x/>" if part.endswith(".xml") else b"\x89PNG\r\n\x1a\n"
+    path = tmp_path / "status.xlsm"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    path.write_bytes(out.getvalue())
+    before = listing(tmp_path)
+    code, _, err = run_cli(capsys, "refresh", path)
+    assert code == 1
+    assert what in err and "ikke ændret" in err
+    assert listing(tmp_path) == before
+
+
+def test_bad_input_exits_2_and_leaves_the_workbook_untouched(tmp_path, capsys):
+    frames = workbook._demo_frames()
+    bad = frames[sheets.SHEET_FORLOEB].copy()
+    bad.loc[4, "slut"] = "2023-01-01"              # ends before it starts
+    bad.loc[7, "forvaltning"] = "ØFK"              # no such forvaltning
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(workbook.fill_input_tables(TEMPLATE.read_bytes(), {**frames, sheets.SHEET_FORLOEB: bad}))
+    before = listing(tmp_path)
+    code, out, err = run_cli(capsys, "refresh", path)
+    assert code == 2
+    assert listing(tmp_path) == before
+    assert "Projektmappen er ikke ændret" in err
+    assert re.search(r"FEJL: Forløb, række 6, kolonne 'slut'", err)
+    assert "ØKF" in err                             # the nearest valid code is suggested
+    assert out == ""
+
+
+def _zip(files: dict[str, bytes], compress=zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compress) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def _replace_part(data: bytes, part: str, new: bytes) -> bytes:
+    entries = zip_entries(data)
+    entries[part] = new
+    return rezip(data, entries)
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+                  b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+                  b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol3;</workbook>')
+
+MALFORMED = {
+    "not a zip": (lambda: b"id;forvaltning\n1;BIF\n", "ikke en Excel-projektmappe"),
+    "truncated": (lambda: TEMPLATE.read_bytes()[: len(TEMPLATE.read_bytes()) * 2 // 3], "ikke en Excel-projektmappe"),
+    "zip without a workbook": (lambda: _zip({"hej.txt": b"hej"}), "xl/workbook.xml mangler"),
+    "zip bomb": (lambda: _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                               "xl/worksheets/sheet1.xml": b"\0" * 30_000_000}), "zip-bombe"),
+    "broken sheet xml": (lambda: _replace_part(small_filled(), "xl/worksheets/sheet2.xml",
+                                               b"<worksheet><sheetData><row r='1'><c"), "kan ikke læses"),
+    "xml entity bomb": (lambda: _replace_part(TEMPLATE.read_bytes(), "xl/workbook.xml", BILLION_LAUGHS),
+                        "afvises af sikkerhedshensyn"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_files_are_refused_in_danish_and_left_alone(case, tmp_path, capsys):
+    make, message = MALFORMED[case]
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(make())
+    before = listing(tmp_path)
+    code, out, err = run_cli(capsys, "refresh", path)
+    assert code == 2, err
+    assert message in err and "Traceback" not in err
+    assert listing(tmp_path) == before
+
+
+def test_oversized_file_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(workbook, "MAX_FILE_BYTES", 10_000)
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(TEMPLATE.read_bytes())
+    code, _, err = run_cli(capsys, "refresh", path)
+    assert code == 2 and "højst" in err
+    assert path.read_bytes() == TEMPLATE.read_bytes()
+
+
+def test_missing_file(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "refresh", tmp_path / "findes-ikke.xlsm")
+    assert code == 2 and "findes ikke" in err
+
+
+def test_a_hostile_sheet_dimension_does_not_blow_up_memory():
+    # one real row far down: read without materialising a million padded rows of 16,384 columns
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheets.SHEET_FORLOEB
+    ws.append(sheets.INPUT_COLUMNS[sheets.SHEET_FORLOEB])
+    ws.cell(row=1_048_576, column=16_384, value="x")
+    ws.cell(row=5, column=1, value="DEMO-1")
+    rows = workbook._sheet_rows(_read_only(wb)[sheets.SHEET_FORLOEB], "x")
+    assert len(rows) == 5 and all(len(r) == 6 for r in rows)
+
+
+def _read_only(wb):
+    buf = io.BytesIO()
+    wb.save(buf)
+    return openpyxl.load_workbook(io.BytesIO(buf.getvalue()), read_only=True)
+
+
+_cell = st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12), st.integers(-10**6, 10**8),
+                  st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+                  st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)).map(lambda d: dt.datetime(d.year, d.month, d.day)),
+                  st.sampled_from(["BIF", "ØKF", "KK", "Løntilskud", "Virksomhedspraktik", "31-12-2024", "2024-02-30",
+                                   "", " ", "=1+1", "0101901234", "#N/A"]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_cell, min_size=6, max_size=6), min_size=1, max_size=8),
+       st.lists(st.lists(_cell, min_size=4, max_size=4), max_size=4))
+def test_reader_returns_a_result_or_findings_never_a_traceback(forloeb, fleksjob):
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for grid in sheets.template_grids()[:6]:
+        ws = wb.create_sheet(grid.name)
+        for row in grid.cells:
+            ws.append(row)
+    for sheet, rows in ((sheets.SHEET_FORLOEB, forloeb), (sheets.SHEET_FLEKSJOB, fleksjob)):
+        for row in rows:
+            wb[sheet].append([None if isinstance(v, float) and v != v else v for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    try:
+        raw, got = workbook.read_workbook_input(buf.getvalue())
+        compute(raw, got)
+    except InputError as exc:
+        assert exc.findings and all(f.besked for f in exc.findings)
+
+
+# ---------------------------------------------------------------- the demo workbook
+
+
+def test_demo_cli_writes_a_filled_and_refreshed_copy_of_the_template(tmp_path, capsys):
+    path = tmp_path / "demo.xlsm"
+    code, out, err = run_cli(capsys, "demo", "--workbook", path)
+    assert code == 0, err
+    assert f"Projektmappe skrevet: {path}" in out
+    data = path.read_bytes()
+    assert cells(data, False) == cells(demo_bytes(), False)
+    assert cells(data, True)["Tabel 1"][9][4] == pytest.approx(97.08393970131553)
+    written = openpyxl.load_workbook(path, keep_vba=True)
+    assert written[sheets.SHEET_FORLOEB].tables["tblForloeb"].ref == "A1:F3709"
+    assert isinstance(written[sheets.SHEET_FORLOEB]["D2"].value, dt.datetime)
+    assert written[sheets.SHEET_FORLOEB]["D2"].number_format == sheets.FMT_DATE
+    template = structure(TEMPLATE.read_bytes())
+    demo = structure(data)
+    for key in ("sheets", "codenames", "names", "vba", "ribbon", "ribbon_rel", "charts"):
+        assert demo[key] == template[key], key
+
+
+# ---------------------------------------------------------------- LibreOffice, an independent reader
+
+
+def _pdf_pages(pdf: Path) -> list[str]:
+    done = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split("\f")
+
+
+def _tabel1_page(pages: list[str]) -> int:
+    found = [i for i, text in enumerate(pages, start=1) if "Tabel 1: Status" in text]
+    assert len(found) == 1, "Tabel 1 not found exactly once in the PDF"
+    return found[0]
+
+
+@requires_libreoffice
+def test_libreoffice_renders_the_refreshed_tabel1_from_cached_values(tmp_path, monkeypatch):
+    # Danish number formatting in LibreOffice: 1.084, not 1,084 (as Danish Excel shows #,##0)
+    monkeypatch.setenv("LC_ALL", "da_DK.UTF-8")
+    monkeypatch.setenv("LANG", "da_DK.UTF-8")
+    path = tmp_path / "demo.xlsm"
+    path.write_bytes(demo_bytes())
+    pages = _pdf_pages(convert_to_pdf(path, tmp_path / "pdf"))
+    n = _tabel1_page(pages)
+    text = pages[n - 1]
+    lines = {re.sub(r"\s+", " ", line).strip() for line in text.splitlines()}
+    assert "Løntilskud (helårspersoner) 94 913 1.084 84 pct. 267 55 pct." in lines
+    assert "Fleksjob (antal ansatte) * 1.014 899 113 pct. 45 pct." in lines
+    assert "Samlet målopfyldelse (vægtet gennemsnit***) 97 pct." in lines
+    assert "Antal forløb 3.491" in lines
+    assert not re.search(r"#NAME|#VALUE|Err:\d+", text)
+
+    png = tmp_path / "tabel1"
+    # the top of the landscape A4 page, where the table is
+    done = subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(n), "-l", str(n), "-singlefile",
+                           "-x", "0", "-y", "60", "-W", "1286", "-H", "380",
+                           str(tmp_path / "pdf" / "demo.pdf"), str(png)], capture_output=True, timeout=120)
+    assert done.returncode == 0 and png.with_suffix(".png").stat().st_size > 10_000
+    if os.environ.get("JOBSTATUS_UPDATE_DOCS") == "1":
+        DOCS_PNG.parent.mkdir(exist_ok=True)
+        shutil.copyfile(png.with_suffix(".png"), DOCS_PNG)
+    assert DOCS_PNG.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", \
+        "docs/tabel1.png is missing: JOBSTATUS_UPDATE_DOCS=1 pytest tests/test_workbook.py -k renders"
+
+
+@requires_libreoffice
+def test_without_cached_values_libreoffice_would_not_show_the_figures(tmp_path, monkeypatch):
+    # The control for the test above: the same workbook with Tabel 1's <v> removed.
+    monkeypatch.setenv("LC_ALL", "da_DK.UTF-8")
+    data = demo_bytes()
+    entries = zip_entries(data)
+    part = workbook.sheet_parts(entries)["Tabel 1"]
+    stripped = re.sub(rb"(</f>)<v>[^<]*</v>", rb"\1<v></v>", entries[part])
+    path = tmp_path / "demo.xlsm"
+    path.write_bytes(_replace_part(data, part, stripped))
+    pages = _pdf_pages(convert_to_pdf(path, tmp_path / "pdf"))
+    text = pages[_tabel1_page(pages) - 1]
+    assert "84 pct." not in text and "97 pct." not in text
+
+
+@requires_libreoffice
+def test_libreoffice_opens_the_refreshed_demo_workbook(tmp_path):
+    path = tmp_path / "demo.xlsm"
+    path.write_bytes(demo_bytes())
+    assert_libreoffice_sees_the_vba_project(libreoffice_vba(path), modules())
+    probe = libreoffice_probe(path, tmp_path)
+    assert_libreoffice_sees_the_layout(probe)
+    assert probe["tables"]["tblForloeb"] == ["Forløb", 0, 0, 5, 3708]
+    assert "ATTAINMENT(C5" in probe["formulas"]["Tabel 1!E5"].upper()
