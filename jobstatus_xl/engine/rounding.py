@@ -9,9 +9,11 @@ import math
 
 import numpy as np
 
-# Binary floats put many "exact" halves a hair below .5 (e.g. 2.675 -> 2.67499999...).
-# Excel rounds on ~15 significant digits, so we nudge by a relative epsilon before rounding.
-_REL_EPS = 1e-12
+# Excel works to 15 significant digits: 2.675 is stored as 2.67499999999999982236431605997495353221893310546875
+# in binary, but Excel sees 2.675 and ROUND(2.675; 2) gives 2.68. Rounding to 15 significant
+# digits first removes such binary noise without touching genuine digits (a relative nudge
+# would wrongly carry 361651182.4996383 up to ...183).
+_SIGNIFICANT = 15
 
 
 def excel_round(x: float, digits: int = 0) -> float:
@@ -19,18 +21,15 @@ def excel_round(x: float, digits: int = 0) -> float:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return math.nan
     scale = 10.0**digits
-    y = abs(x) * scale
-    y = math.floor(y + 0.5 + _REL_EPS * max(1.0, y))
+    y = float(f"{abs(x) * scale:.{_SIGNIFICANT}g}")
+    y = math.floor(y + 0.5)
     return math.copysign(y / scale, x) if y else 0.0
 
 
 def excel_round_array(x, digits: int = 0) -> np.ndarray:
-    """Vectorised `excel_round`; NaN stays NaN."""
+    """`excel_round` over an array; NaN stays NaN. Used on table-sized arrays, not registers."""
     arr = np.asarray(x, dtype=float)
-    scale = 10.0**digits
-    y = np.abs(arr) * scale
-    y = np.floor(y + 0.5 + _REL_EPS * np.maximum(1.0, y))
-    return np.copysign(y / scale, arr) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return np.array([excel_round(v, digits) for v in arr.ravel()], dtype=float).reshape(arr.shape)
 
 
 def whole(x: float) -> int:
