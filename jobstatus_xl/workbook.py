@@ -737,6 +737,10 @@ def demo_workbook_bytes() -> bytes:
 
 def write_demo_workbook(path) -> Path:
     path = Path(path)
+    if not path.parent.is_dir():
+        raise _fejl(str(path), f"Mappen '{path.parent}' findes ikke.")
+    if path.suffix.lower() != ".xlsm":
+        raise _fejl(str(path), "Demoprojektmappen har makroer og skal have filtypen .xlsm.")
     atomic_write(path, demo_workbook_bytes())
     return path
 

@@ -470,6 +470,14 @@ def test_demo_cli_writes_a_filled_and_refreshed_copy_of_the_template(tmp_path, c
         assert demo[key] == template[key], key
 
 
+def test_demo_cli_refuses_a_missing_folder_or_a_macro_free_file_type(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "demo", "--workbook", tmp_path / "findes-ikke" / "demo.xlsm")
+    assert code == 2 and "findes ikke" in err
+    code, _, err = run_cli(capsys, "demo", "--workbook", tmp_path / "demo.xlsx")
+    assert code == 2 and ".xlsm" in err
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---------------------------------------------------------------- LibreOffice, an independent reader
 
 
