@@ -139,7 +139,7 @@ def status_grid(table: NoteTable, weight_group: float, weight_fleksjob: float, s
     g = f.iloc[0]
     put(r_first, 3, f"=SUM(B{r_first}:B{r_last})", _num(g.iloc[1]))
     put(r_first, 4, _num(g.iloc[2]))
-    put(r_first, 5, f"=100*ATTAINMENT(C{r_first},D{r_first})", _pct(g.iloc[3]))
+    put(r_first, 5, _pct_formula(f"C{r_first}", f"D{r_first}"), _pct(g.iloc[3]))
     put(r_first, 7, round(100.0 * weight_group, 9))
     put(r_antal, 1, ROW_ANTAL)
     put(r_antal, 6, f"=SUM(F{r_first}:F{r_last})", _num(f.loc[ROW_ANTAL].iloc[4]))
@@ -147,7 +147,7 @@ def status_grid(table: NoteTable, weight_group: float, weight_fleksjob: float, s
     put(r_fleks, 1, ROW_FLEKSJOB)
     put(r_fleks, 2, _num(fl.iloc[0]))
     put(r_fleks, 4, _num(fl.iloc[2]))
-    put(r_fleks, 5, f"=100*ATTAINMENT(B{r_fleks},D{r_fleks})", _pct(fl.iloc[3]))
+    put(r_fleks, 5, _pct_formula(f"B{r_fleks}", f"D{r_fleks}"), _pct(fl.iloc[3]))
     put(r_fleks, 7, round(100.0 * weight_fleksjob, 9))
     put(r_samlet, 1, ROW_SAMLET)
     put(r_samlet, 5, f"=WEIGHTED_ATTAINMENT(E{r_first}:E{r_fleks},G{r_first}:G{r_fleks})",
@@ -158,6 +158,12 @@ def status_grid(table: NoteTable, weight_group: float, weight_fleksjob: float, s
     formats = {f"B{r_first}:D{r_fleks}": FMT_NUMBER, f"F{r_first}:F{r_antal}": FMT_NUMBER,
                f"E{r_first}:E{r_samlet}": FMT_PCT, f"G{r_first}:G{r_fleks}": FMT_WEIGHT}
     return SheetGrid(table_sheet(table.number), cells, computed, formats)
+
+
+def _pct_formula(status: str, target: str) -> str:
+    """Attainment in percent for a '0" pct."' cell. On bad input (a zero target) ATTAINMENT returns
+    a Danish message; 100 × text would hide it behind #VALUE!, so IFERROR shows the message."""
+    return f"=IFERROR(100*ATTAINMENT({status},{target}),ATTAINMENT({status},{target}))"
 
 
 def _pct(fraction) -> float | None:
