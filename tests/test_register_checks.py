@@ -2,9 +2,7 @@
 fuzz of the reader, formula injection in what we write, and a 1,000,000-row register.
 
 Each finding must name its source, row and column, say what is wrong and what to do, and carry the
-right severity (fejl stops the tables, advarsel does not). Tests marked xfail(strict=True) pin bugs
-found in other modules (see each reason); they turn into failures the day the bug is fixed, so the
-marker is removed with the fix.
+right severity (fejl stops the tables, advarsel does not).
 """
 
 from __future__ import annotations
@@ -224,24 +222,18 @@ def test_a_year_without_weights_or_targets_is_a_fejl_before_anything_is_computed
     assert any("ingen vægte for 2031" in f.besked for f in exc.value.findings)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG rules.py _weight(): float('abc') raises ValueError; "
-                   "a non-numeric weight should be a fejl naming vaegte, row and column")
 def test_a_non_numeric_weight_is_a_fejl_not_a_crash():
     weights = Table(pd.DataFrame([["2024", "abc", "0,45"]], columns=["aar", "vaegt_gruppe", "vaegt_fleksjob"]), "vaegte.csv")
     with pytest.raises(InputError):
         run([OK], vaegte=weights)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG rules.py load_rules(): negative weights (and weights summing to 0) are "
-                   "used as given; they should be a fejl")
 def test_negative_weights_are_a_fejl():
     weights = Table(pd.DataFrame([["2024", "-1", "0,45"]], columns=["aar", "vaegt_gruppe", "vaegt_fleksjob"]), "vaegte.csv")
     with pytest.raises(InputError):
         run([OK], vaegte=weights)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG register.py _check_targets(): two target rows for "
-                   "one unit make t.at[u, col] a Series ('truth value of a Series is ambiguous')")
 def test_two_target_rows_for_one_unit_are_a_fejl_not_a_crash():
     maaltal = Table(targets([["2024", "BIF", "56", "47"], ["2024", "BIF", "50", "40"]]), "maaltal.csv")
     with pytest.raises(InputError):
@@ -274,11 +266,9 @@ def test_every_row_finding_names_source_row_and_the_column_as_the_user_wrote_it(
                      ("Forløb", 6, "Startdato"), ("Forløb", 7, "Slutdato"), ("Forløb", 8, "Timer")}
     assert all(f.alvor == FEJL for f in findings)
     says_what_to_do = [f for f in findings if re.search(r"(Angiv|Skriv|Mente du|Gyldige|skal være|ikke et)", f.besked)]
-    assert len(says_what_to_do) == len(findings) - 1      # all but "Startdato mangler." (see the xfail below)
+    assert len(says_what_to_do) == len(findings)
 
 
-@pytest.mark.xfail(strict=True, reason="GAP register.py: 'Startdato mangler.' says what is wrong but not what to do "
-                   "(issue 4); e.g. 'Startdato mangler. Skriv forløbets første dag, fx 01-01-2024.'")
 def test_a_missing_start_date_says_what_to_do():
     _, findings = parse([["P1", "BIF", "Løntilskud", "", None]])
     assert re.search(r"(Skriv|Angiv)", one(findings).besked)
@@ -308,7 +298,11 @@ def test_cpr_numbers_in_other_columns_are_never_echoed():
             ["P2", "BIF", "0101901234", "2024-01-01", None],
             ["P3", "BIF", "Løntilskud", "311299-4321", "3112994321"]]
     _, findings = parse(rows)
-    assert len(findings) == 4
+    assert {(f.raekke, f.kolonne) for f in findings if f.alvor == FEJL} == \
+        {(2, "forvaltning"), (3, "ordning"), (4, "start"), (4, "slut")}
+    # and each column holding one is flagged (issue 4: any column), masked
+    assert {f.kolonne for f in findings if f.alvor == ADVARSEL and "CPR" in f.besked} == \
+        {"forvaltning", "ordning", "start", "slut"}
     assert not any(looks_like_cpr(str(f)) for f in findings)
 
 
@@ -317,15 +311,11 @@ def test_finding_messages_are_masked_whatever_builds_them():
     assert not looks_like_cpr(f.besked) and f.besked.count("XXXX") == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG findings.py _CPR: only 'DDMMYY-XXXX' and 'DDMMYYXXXX' are masked; "
-                   "'DDMMYY XXXX' (space) is echoed in full, e.g. in \"'010190 1234' er ikke en dato\"")
 def test_a_cpr_number_written_with_a_space_is_masked_too():
     _, findings = parse([["P1", "BIF", "Løntilskud", "2024-01-01", "010190 1234"]])
     assert findings and not any("010190 1234" in str(f) for f in findings)
 
 
-@pytest.mark.xfail(strict=True, reason="GAP register.py: only the id column is scanned for CPR numbers; issue 4 asks "
-                   "for any column (a CPR in timer_pr_uge is even read as 101,901,234 hours)")
 def test_cpr_numbers_in_any_column_are_flagged():
     _, findings = parse([OK + ["0101901234"]], HOURS)
     assert any("CPR" in f.besked for f in findings)
@@ -442,28 +432,24 @@ def test_junk_dates_are_never_counted_silently(junk):
     assert one(exc.value.findings, raekke=3).kolonne == "slut"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG register.py _parse_date_values(): a value of a type it does not know "
-                   "(bool; datetime.time / datetime.timedelta as openpyxl returns for time- or duration-formatted "
-                   "cells; numpy ints other than int64) is neither blank nor bad: as start the row silently counts "
-                   "0, as slut it silently counts as still running")
-@pytest.mark.parametrize("junk", [True, dt.time(12, 0), dt.timedelta(days=3), np.int32(45300)])
+@pytest.mark.parametrize("junk", [True, dt.time(12, 0), dt.timedelta(days=3)])
 def test_values_of_unexpected_types_in_a_date_column_are_a_fejl(junk):
     with pytest.raises(InputError):
         run([OK, ["P2", "BIF", "Løntilskud", "2024-01-01", junk]])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG register.py _parse_date_values(): text or a number of 4 digits is taken "
-                   "as an Excel serial, so a year typed as a date ('2024') silently becomes 16-07-1905 (a running "
-                   "forløb from 1905 counts the whole period)")
+def test_any_numpy_integer_is_an_excel_serial():
+    # 45300 = 09-01-2024; numpy's int32 (from some readers) must read like int64 and float do
+    result = run([["P2", "BIF", "Løntilskud", "2024-01-01", np.int32(45300)]])
+    bif = result.tidy.set_index(["enhed", "linje"]).loc[("BIF", "Løntilskud"), "status"]
+    assert bif == 9 / 366
+
+
 def test_a_bare_year_is_not_silently_a_date_in_1905():
     with pytest.raises(InputError):
         run([["P1", "BIF", "Løntilskud", "2024", None]])
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, TypeError), reason="BUG register.py _parse_headcounts() (since "
-                   "ac629cb): _codes() now takes (codes, uniques) from _factorize() but is given the raw Series; every "
-                   "fleksjob file in the documented 'forvaltning,antal' format crashes. Fix: "
-                   "_codes(_factorize(raw[unit_col]), valid_units, {})")
 def test_fleksjob_headcounts_are_read():
     counts = Table(pd.DataFrame([["BIF", 3], ["SOF", 4]], columns=["forvaltning", "antal"]), "fleksjob.csv")
     result = run([OK], fleksjob=counts)

@@ -26,10 +26,10 @@ def is_excel_error(value) -> bool:
 FEJL = "fejl"
 ADVARSEL = "advarsel"
 
-# CPR numbers: DDMMYY-XXXX or DDMMYYXXXX with a plausible day and month. Never echo one in full.
-_CPR = re.compile(r"(?<!\d)((?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2})-?(\d{4})(?!\d)")
+# CPR numbers: DDMMYY-XXXX, DDMMYY XXXX or DDMMYYXXXX with a plausible day and month. Never echo one in full.
+_CPR = re.compile(r"(?<!\d)((?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2})[-\s]?(\d{4})(?!\d)")
 # The same pattern without capture groups, for vectorised pandas `str.contains`.
-CPR_PATTERN = r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)"
+CPR_PATTERN = r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[-\s]?\d{4}(?!\d)"
 
 
 def looks_like_cpr(text: str) -> bool:

@@ -75,7 +75,9 @@ def compute(raw: RawInput, settings: Settings) -> Result:
     tables = [raw.forloeb, raw.fleksjob, raw.maaltal, raw.vaegte, raw.previous]
     findings += [f for t in tables if t is not None for f in excel_error_findings(t.frame, t.source, t.first_row)]
     try:
-        rules = load_rules(settings.year, maaltal=_as_str(raw.maaltal), vaegte=_as_str(raw.vaegte))
+        rules = load_rules(settings.year, maaltal=_as_str(raw.maaltal), vaegte=_as_str(raw.vaegte),
+                           maaltal_source=raw.maaltal.source if raw.maaltal else "maaltal",
+                           vaegte_source=raw.vaegte.source if raw.vaegte else "vaegte")
     except InputError as exc:
         raise InputError(findings + exc.findings) from None
     reference = Period.month_of(settings.reference_month) if settings.reference_month else None
@@ -105,11 +107,12 @@ def compute(raw: RawInput, settings: Settings) -> Result:
 
 
 def _one_per_cell(findings: list[Finding]) -> list[Finding]:
-    """Sorted by source and row, and one finding per cell: an Excel error cell (#N/A) is reported
-    as such, not again as "not a date" or "not a number" by the checks that follow."""
+    """Sorted by source and row, and one finding per cell and severity: an Excel error cell (#N/A)
+    is reported as such, not again as "not a date" by the checks that follow. A warning never
+    hides an error on the same cell."""
     seen, out = set(), []
     for f in findings:
-        key = (f.kilde, f.raekke, f.kolonne)
+        key = (f.kilde, f.raekke, f.kolonne, f.alvor)
         if f.raekke is not None and key in seen:
             continue
         seen.add(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import numbers
 import re
 import unicodedata
 
@@ -38,7 +39,9 @@ _ALIASES = {
 
 # Excel's day zero for serial dates (the 1900 leap-year bug only matters before March 1900).
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_SERIAL_MIN, _SERIAL_MAX = 1, 2958465  # 1900-01-01 .. 9999-12-31
+# Serials accepted as dates: 5 digits and up (18-05-1927 .. 31-12-9999). Lower would let a year typed as a date
+# ("2024") pass as 16-07-1905, and a running forløb from 1905 would silently count the whole period.
+_SERIAL_MIN, _SERIAL_MAX = 10000, 2958465
 _MAX_LISTED = 1000  # findings of one kind beyond this are summarised in one line
 
 
@@ -128,7 +131,9 @@ def _parse_date_values(obj: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         out[is_dt] = pd.to_datetime(pd.Series(obj[is_dt]), errors="coerce").to_numpy().astype("datetime64[D]")
 
     # Excel serials (numbers, or text holding only digits as a CSV exported from Excel may have)
-    is_num = np.array([k in (int, float, np.int64, np.float64) for k in kinds]) if n else np.zeros(0, bool)
+    # any real number is a serial (numpy's int32 too); bool is a number to Python but never a date
+    is_num = np.array([issubclass(k, numbers.Real) and not issubclass(k, (bool, np.bool_)) for k in kinds],
+                      dtype=bool) if n else np.zeros(0, bool)
     is_num = is_num & (~blank)
     serial_text = is_str & pd.Series(text).str.fullmatch(r"\d{4,7}(\.\d+)?").to_numpy()
     for mask, raw in ((is_num, obj), (serial_text, text)):
@@ -152,7 +157,9 @@ def _parse_date_values(obj: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
             parsed[dk] = pd.to_datetime(t[dk].str.replace(r"[./]", "-", regex=True), format="%d-%m-%Y", errors="coerce")
         out[rest] = parsed.to_numpy().astype("datetime64[D]")
         bad[rest] = parsed.isna().to_numpy()
-    bad = bad | (~blank & np.isnat(out) & ~bad & (is_dt | is_num))
+    # whatever is neither blank nor a date is bad: also values of types no rule above knows
+    # (bool, or the time/duration values openpyxl gives for time-formatted cells)
+    bad = bad | (~blank & np.isnat(out))
     return out, blank, bad
 
 
@@ -211,6 +218,9 @@ def _codes(fz: tuple[np.ndarray, np.ndarray], valid: list[str], aliases: dict[st
 
 
 def _suggest(value, valid: list[str]) -> str:
+    swapped = [v for v in valid if sorted(fold_key(v)) == sorted(fold_key(value))]
+    if swapped:  # letters swapped ("SFO" for SOF): difflib would tie between SOF and SUF
+        return f" Mente du '{swapped[0]}'?"
     near = difflib.get_close_matches(str(value).strip(), valid, n=1, cutoff=0.4)
     if not near:
         near = difflib.get_close_matches(fold_key(value), [fold_key(v) for v in valid], n=1, cutoff=0.4)
@@ -266,17 +276,20 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     n = len(raw)
     error = np.zeros(n, dtype=bool)
 
-    ids = raw[cols["id"]]
     id_blank = blanks["id"] & ~blank_row
     c.rows(id_blank, FEJL, "id", lambda i: "Id mangler. Angiv et pseudonymt id for personen.")
     error = error | (id_blank)
-    cpr_u = pd.Series(fz["id"][1], dtype=object).astype(str).str.contains(CPR_PATTERN, regex=True).to_numpy(dtype=bool)
-    cpr = _spread(fz["id"][0], cpr_u, False) & ~blank_row
-    if cpr.any():
-        first = int(np.flatnonzero(cpr)[0])
-        c.findings.append(Finding(ADVARSEL, source, f"{int(cpr.sum())} id'er ligner CPR-numre (fx "
-                                  f"{_show(ids.iloc[first])}). Brug pseudonyme id'er; CPR-numre gengives aldrig.",
-                                  raekke=first + first_row, kolonne=cols["id"]))
+    for canon, col in cols.items():
+        # issue 4: a CPR number in any column is flagged; the message shows it masked
+        cpr_u = pd.Series(fz[canon][1], dtype=object).astype(str).str.contains(CPR_PATTERN, regex=True).to_numpy(dtype=bool)
+        cpr = _spread(fz[canon][0], cpr_u, False) & ~blank_row
+        if cpr.any():
+            first = int(np.flatnonzero(cpr)[0])
+            what, todo = (("id'er", "Brug pseudonyme id'er") if canon == "id"
+                          else ("værdier", "Fjern CPR-numre fra kolonnen"))
+            c.findings.append(Finding(ADVARSEL, source, f"{int(cpr.sum())} {what} ligner CPR-numre (fx "
+                                      f"{_show(raw[col].iloc[first])}). {todo}; CPR-numre gengives aldrig.",
+                                      raekke=first + first_row, kolonne=col))
 
     valid_units = [u for u in UNIT_NAMES if u != KK]
     forv, unknown = _codes(fz["forvaltning"], valid_units, {})
@@ -305,7 +318,7 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     start, s_blank, s_bad = _dates(fz["start"])
     slut, e_blank, e_bad = _dates(fz["slut"])
     s_blank = s_blank & (~blank_row)
-    c.rows(s_blank, FEJL, "start", lambda i: "Startdato mangler.")
+    c.rows(s_blank, FEJL, "start", lambda i: "Startdato mangler. Skriv forløbets første dag, fx 01-01-2024.")
     c.rows(s_bad, FEJL, "start", lambda i: f"'{_show(raw[cols['start']].iloc[i])}' er ikke en dato. "
            "Skriv fx 31-12-2024 eller 2024-12-31.")
     c.rows(e_bad, FEJL, "slut", lambda i: f"'{_show(raw[cols['slut']].iloc[i])}' er ikke en dato. "
@@ -340,7 +353,10 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
             c.rows(h_bad, FEJL, "timer_pr_uge", lambda i: f"'{_show(h_raw.iloc[i])}' er ikke et antal timer.")
             neg = np.isfinite(hours) & (hours <= 0) & ~blank_row
             c.rows(neg, FEJL, "timer_pr_uge", lambda i: f"Timer pr. uge skal være større end 0 (er {hours[i]:g}).")
-            error = error | (h_bad | neg)
+            over = np.isfinite(hours) & (hours > 168) & ~blank_row
+            c.rows(over, FEJL, "timer_pr_uge", lambda i: f"Timer pr. uge kan højst være 168 (er {_show(h_raw.iloc[i])}). "
+                   "Skriv de aftalte ugentlige timer, fx 37.")
+            error = error | (h_bad | neg | over)
             if basis == "hverdage":
                 c.rows(h_blank & ~blank_row, ADVARSEL, "timer_pr_uge",
                        lambda i: "Timer pr. uge mangler; forløbet tælles som fuld tid (37 timer).")
@@ -390,7 +406,7 @@ def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> t
     if unit_col is None:
         return pd.Series(dtype=float), [Finding(FEJL, source, "Kolonnen 'forvaltning' mangler.", kolonne="forvaltning")]
     valid_units = [u for u in UNIT_NAMES if u != KK]
-    forv, unknown = _codes(raw[unit_col], valid_units, {})
+    forv, unknown = _codes(_factorize(raw[unit_col]), valid_units, {})
     counts = pd.to_numeric(raw[cols["antal"]], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(counts) | (counts < 0) | (np.floor(counts) != counts)
     for i in range(len(raw)):

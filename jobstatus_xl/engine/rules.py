@@ -6,9 +6,11 @@ supply its own `maaltal` / `vaegte`, which take precedence for the year.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from .findings import FEJL, Finding, InputError
@@ -58,12 +60,20 @@ class YearRules:
 
 
 def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFrame | None = None,
-               ordninger: pd.DataFrame | None = None, source: str = "årsdata") -> YearRules:
-    """Rules for `year` from the bundled data, with optional user-supplied tables taking precedence."""
+               ordninger: pd.DataFrame | None = None, *, maaltal_source: str = "maaltal",
+               vaegte_source: str = "vaegte", first_row: int = 2) -> YearRules:
+    """Rules for `year` from the bundled data, with optional user-supplied tables taking precedence.
+
+    Problems in user tables are findings naming the table, row and column (`first_row` is the
+    sheet/file row of the tables' first data row)."""
     findings: list[Finding] = []
     ordn = ordninger if ordninger is not None else _bundled("years/ordninger.csv")
     mt = maaltal if maaltal is not None else _bundled("years/maaltal.csv")
     vg = vaegte if vaegte is not None else _bundled("years/vaegte.csv")
+    findings += _missing_columns(mt, ("aar", "enhed", "maaltal_gruppe", "maaltal_fleksjob"), maaltal_source)
+    findings += _missing_columns(vg, ("aar", "vaegt_gruppe", "vaegt_fleksjob"), vaegte_source)
+    if findings:
+        raise InputError(findings)
 
     ordn = of_year(ordn, year)
     if ordn.empty:
@@ -77,34 +87,63 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
     fleksjob = fleks[0] if fleks else FLEKSJOB
 
     vg = of_year(vg, year)
+    w_group = w_fleks = float("nan")
     if vg.empty:
-        findings.append(Finding(FEJL, "vaegte", f"Der er ingen vægte for {year}. Tilføj en række med "
+        findings.append(Finding(FEJL, vaegte_source, f"Der er ingen vægte for {year}. Tilføj en række med "
                                 "aar, vaegt_gruppe og vaegt_fleksjob (fx 0,55 og 0,45).", kolonne="aar"))
-        w_group = w_fleks = float("nan")
+    elif len(vg) > 1:
+        findings.append(Finding(FEJL, vaegte_source, f"Der er {len(vg)} rækker med vægte for {year}; behold én.",
+                                raekke=int(vg.index[1]) + first_row, kolonne="aar"))
     else:
-        w_group, w_fleks = _weight(vg.iloc[0]["vaegt_gruppe"]), _weight(vg.iloc[0]["vaegt_fleksjob"])
-        total = w_group + w_fleks
-        if total > 0:  # 55/45 and 0.55/0.45 both mean the same weights
-            w_group, w_fleks = w_group / total, w_fleks / total
+        row = int(vg.index[0]) + first_row
+        w = {}
+        for col in ("vaegt_gruppe", "vaegt_fleksjob"):
+            w[col] = _number(vg.iloc[0][col])
+            if not math.isfinite(w[col]) or w[col] < 0:
+                findings.append(Finding(FEJL, vaegte_source, f"Vægten '{vg.iloc[0][col]}' skal være et tal på 0 eller "
+                                        "derover, fx 55 eller 0,55.", raekke=row, kolonne=col))
+        if not any(f.er_fejl for f in findings):
+            total = w["vaegt_gruppe"] + w["vaegt_fleksjob"]
+            if total <= 0:
+                findings.append(Finding(FEJL, vaegte_source, "Vægtene summer til 0; angiv fx 55 og 45.",
+                                        raekke=row, kolonne="vaegt_gruppe"))
+            else:  # 55/45 and 0.55/0.45 both mean the same weights
+                w_group, w_fleks = w["vaegt_gruppe"] / total, w["vaegt_fleksjob"] / total
 
     mt = of_year(mt, year)
-    targets = pd.DataFrame({
-        "maaltal_gruppe": pd.to_numeric(mt["maaltal_gruppe"], errors="coerce").to_numpy(),
-        "maaltal_fleksjob": pd.to_numeric(mt["maaltal_fleksjob"], errors="coerce").to_numpy(),
-    }, index=pd.Index(mt["enhed"].astype(str).str.strip().to_numpy(), name="enhed"))
+    units = mt["enhed"].astype(str).str.strip()
+    values = {col: np.array([_number(v) for v in mt[col]], dtype=float) for col in ("maaltal_gruppe", "maaltal_fleksjob")}
+    for col, v in values.items():
+        for pos in np.flatnonzero(np.isnan(v) & (mt[col].astype(str).str.strip() != "").to_numpy()):
+            findings.append(Finding(FEJL, maaltal_source, f"Måltallet '{mt[col].iloc[pos]}' er ikke et tal.",
+                                    raekke=int(mt.index[pos]) + first_row, kolonne=col))
+    for pos in np.flatnonzero(units.duplicated().to_numpy()):
+        findings.append(Finding(FEJL, maaltal_source, f"{units.iloc[pos]} har mere end én række med måltal for {year}; "
+                                "behold én.", raekke=int(mt.index[pos]) + first_row, kolonne="enhed"))
+    targets = pd.DataFrame(values, index=pd.Index(units.to_numpy(), name="enhed"))
     if targets.empty:
-        findings.append(Finding(FEJL, "maaltal", f"Der er ingen måltal for {year}. Tilføj måltal per "
+        findings.append(Finding(FEJL, maaltal_source, f"Der er ingen måltal for {year}. Tilføj måltal per "
                                 "forvaltning (aar, enhed, maaltal_gruppe, maaltal_fleksjob).", kolonne="aar"))
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
     return YearRules(year, group, fleksjob, w_group, w_fleks, targets)
 
 
+def _missing_columns(frame: pd.DataFrame, required, source: str) -> list[Finding]:
+    return [Finding(FEJL, source, f"Kolonnen '{c}' mangler. Tabellen skal have kolonnerne {', '.join(required)}.",
+                    kolonne=c) for c in required if c not in frame.columns]
+
+
+def _number(value) -> float:
+    """A number as users type it: 55, 0,55, '55 %'. Anything else is NaN (reported by the caller)."""
+    text = str(value).replace(",", ".").replace("%", "").strip()
+    try:
+        return float(text) if text else float("nan")
+    except ValueError:
+        return float("nan")
+
+
 def of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     """Rows whose `aar` is `year`, whether it came as text ("2024"), number (2024.0) or "2024,0"."""
     aar = pd.to_numeric(frame["aar"].astype(str).str.strip().str.replace(",", ".", regex=False), errors="coerce")
     return frame[(aar == year).to_numpy()]
-
-
-def _weight(value) -> float:
-    return float(str(value).replace(",", ".").replace("%", "").strip())
