@@ -20,7 +20,6 @@ import json
 import re
 import sys
 import textwrap
-import zipfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,18 +28,16 @@ from .engine.reconcile import Afstemning, PublishedTable, SchemeRow, reconcile, 
 from .engine.rules import FLEKSJOB, UNIT_NAMES
 from .engine.tables import ROW_ANTAL
 from .sheets import FIRST_ROW, GRID_WIDTH, HEADER_ROW, SHEET_SETTINGS, TABLE_UNITS, settings_row, table_sheet
+from .xlsxguard import check_package, size_text
 
 ROWS_FILE = "published_rows.csv"
 TOTALS_FILE = "published_totals.csv"
 
 # Published tables are a few kilobytes. These limits refuse hostile or wrong files before they are
-# parsed; a template workbook holding a 1,000,000-row register stays well inside them, because
-# only the status sheets (streamed, first rows only) and the parts openpyxl must read whole are read.
+# parsed; a workbook's package goes through `xlsxguard.check_package` (the headless refresh's limits)
+# first. A template workbook holding a 1,000,000-row register stays well inside them, because only
+# the status sheets (streamed, first rows only) and the parts openpyxl must read whole are read.
 MAX_CSV_BYTES = 10 * 2**20
-MAX_WORKBOOK_BYTES = 512 * 2**20          # the file on disk
-MAX_ZIP_ENTRIES = 10_000
-MAX_UNCOMPRESSED_BYTES = 2 * 2**30         # all parts together, as declared in the zip directory
-MAX_PART_BYTES = 256 * 2**20               # one part read whole (workbook.xml, styles, shared strings)
 MAX_STATUS_SHEET_BYTES = 16 * 2**20        # one status sheet's XML (a few hundred cells)
 MAX_SHEET_ROWS = 60                        # rows of a status sheet that are read
 
@@ -52,14 +49,6 @@ _SUFFIXES = (".xlsx", ".xlsm")
 def _fold(text) -> str:
     s = str(text).strip().lower().replace("æ", "ae").replace("ø", "o").replace("å", "aa")
     return re.sub(r"[^a-z0-9]", "", s)
-
-
-def _mb(n: int) -> str:
-    """A size in Danish: '8,4 MB', '2 GB'."""
-    for unit, size in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
-        if n >= size:
-            return f"{n / size:.1f}".rstrip("0").rstrip(".").replace(".", ",") + f" {unit}"
-    return f"{n} byte"
 
 
 def _show(value) -> str:
@@ -186,8 +175,8 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str
         raise InputError([Finding(FEJL, path.name, f"Filen '{path.name}' mangler i mappen {path.parent}.")])
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
-        raise InputError([Finding(FEJL, path.name, f"Filen er {_mb(size)}; en trykt statustabel fylder få kilobyte "
-                                  f"(grænsen er {_mb(MAX_CSV_BYTES)}). Er det den rigtige fil?")])
+        raise InputError([Finding(FEJL, path.name, f"Filen er {size_text(size)}; en trykt statustabel fylder få "
+                                  f"kilobyte (grænsen er {size_text(MAX_CSV_BYTES)}). Er det den rigtige fil?")])
     table = read_csv_table(path)
     frame = table.frame
     columns = {_fold(c): c for c in frame.columns}
@@ -283,40 +272,12 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
 
 # ---------------------------------------------------------------- a workbook in the template layout
 
-def _guard_zip(path: Path) -> dict[str, int]:
-    """Refuse a file that is not a workbook, or that would take too much memory to open; else the
-    declared uncompressed size of each part."""
-    name = path.name
-    size = path.stat().st_size
-    if size > MAX_WORKBOOK_BYTES:
-        raise InputError([Finding(FEJL, name, f"Projektmappen er {_mb(size)}; grænsen er {_mb(MAX_WORKBOOK_BYTES)}. "
-                                  "Gem statusarkene i en mindre projektmappe.")])
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise InputError([Finding(FEJL, name, "Filen er ikke en Excel-projektmappe (.xlsx/.xlsm), eller den er "
-                                  "beskadiget. Gem den igen fra Excel.")]) from None
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise InputError([Finding(FEJL, name, f"Projektmappen består af {len(infos)} dele (grænsen er "
-                                  f"{MAX_ZIP_ENTRIES}); den åbnes ikke.")])
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise InputError([Finding(FEJL, name, f"Projektmappen fylder {_mb(total)} udpakket (grænsen er "
-                                  f"{_mb(MAX_UNCOMPRESSED_BYTES)}); den åbnes ikke.")])
-    for i in infos:
-        if not i.filename.startswith("xl/worksheets/") and i.file_size > MAX_PART_BYTES:
-            raise InputError([Finding(FEJL, name, f"Delen '{_show(i.filename)}' fylder {_mb(i.file_size)} udpakket "
-                                      f"(grænsen er {_mb(MAX_PART_BYTES)}); projektmappen åbnes ikke.")])
-    return {i.filename: i.file_size for i in infos}
-
-
 def _sheet_grid(ws, sizes: dict[str, int]) -> list[list]:
     """The first rows of a sheet, streamed; a status sheet's XML is refused if it is implausibly big."""
     part = getattr(ws, "_worksheet_path", None)
     if part is not None and sizes.get(part, 0) > MAX_STATUS_SHEET_BYTES:
-        raise InputError([Finding(FEJL, ws.title, f"Arket fylder {_mb(sizes[part])} udpakket; et statusark fylder få "
-                                  f"kilobyte (grænsen er {_mb(MAX_STATUS_SHEET_BYTES)}).")])
+        raise InputError([Finding(FEJL, ws.title, f"Arket fylder {size_text(sizes[part])} udpakket; et statusark "
+                                  f"fylder få kilobyte (grænsen er {size_text(MAX_STATUS_SHEET_BYTES)}).")])
     return [list(r) for r in ws.iter_rows(min_row=1, max_row=MAX_SHEET_ROWS, max_col=GRID_WIDTH, values_only=True)]
 
 
@@ -330,7 +291,7 @@ def _year_from_title(grid: list[list]) -> int | None:
 def _load_workbook(path: Path) -> list[PublishedTable]:
     import openpyxl  # only the workbook front needs it
 
-    sizes = _guard_zip(path)
+    sizes = check_package(path, path.name, too_big_hint="Gem statusarkene i en mindre projektmappe.")
     rd = _Reader()
     tables: list[PublishedTable] = []
     try:

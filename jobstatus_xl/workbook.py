@@ -20,8 +20,8 @@ Nothing lost:
   over the target (`os.replace`, atomic on one file system). A failure at any point leaves the
   original byte for byte as it was, and no temporary file behind.
 
-Hostile or broken files: the package is checked (size, zip structure, uncompressed size and
-compression ratio) before openpyxl parses it; openpyxl parses XML with defusedxml; sheets are read
+Hostile or broken files: the package is checked (`xlsxguard`: size, zip structure, uncompressed
+size, compression ratio, no DTD) before openpyxl parses it; openpyxl parses XML with defusedxml; sheets are read
 in read-only (streaming) mode with a bounded number of columns. Problems are reported as Danish
 `InputError` findings, never as a traceback.
 
@@ -52,12 +52,10 @@ from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
 from .sheets import (FIRST_ROW, HEADER_ROW, INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, OWNED_SHEETS,
                      SHEET_CHECK, SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_OVERVIEW, SHEET_SETTINGS,
                      SHEET_TIDLIGERE, FMT_DATE, SheetGrid, raw_input_from_grids, result_grids)
+from .xlsxguard import check_package
 
 # ---------------------------------------------------------------- limits for files we read
-MAX_FILE_BYTES = 200 * 1024 * 1024            # a 1,000,000-row register is ~40 MB as .xlsm
-MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 250                   # zip bombs compress far better than any sheet XML
-MAX_ZIP_ENTRIES = 10_000
+# (the package itself: `xlsxguard`, shared with `jobstatus-xl check`)
 MAX_COLUMNS = 64                              # columns read per input sheet (the layout needs ≤ 6)
 EXCEL_MAX_ROWS = 1_048_576
 
@@ -80,40 +78,7 @@ def _fejl(source: str, message: str) -> InputError:
     return InputError([Finding(FEJL, source, message)])
 
 
-def check_package(data: bytes, name: str) -> None:
-    """Refuse, with a Danish message, anything that is not a plausible Excel package of sane size."""
-    if len(data) > MAX_FILE_BYTES:
-        raise _fejl(name, f"Filen fylder {len(data) / 1e6:.0f} MB; højst {MAX_FILE_BYTES / 1e6:.0f} MB kan "
-                          "læses. Del registret op, eller gem det som CSV og brug 'jobstatus-xl status'.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise _fejl(name, "Filen er ikke en Excel-projektmappe (.xlsx/.xlsm): den kan ikke åbnes som "
-                          "zip-pakke. Er den gemt i et andet format, eller er den beskadiget?") from None
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise _fejl(name, f"Filen indeholder {len(infos)} dele; det er ikke en almindelig projektmappe.")
-    total = 0
-    for info in infos:
-        total += info.file_size
-        if info.file_size > 1_000_000 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise _fejl(name, f"Delen '{info.filename}' pakker ud til {info.file_size / 1e6:.0f} MB fra "
-                              f"{info.compress_size / 1e3:.0f} kB. Filen afvises som mistænkelig (zip-bombe).")
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise _fejl(name, f"Filen pakker ud til {total / 1e9:.1f} GB; højst {MAX_UNCOMPRESSED_BYTES / 1e9:.0f} GB "
-                          "kan læses.")
-    names = {i.filename for i in infos}
-    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise _fejl(name, "Filen er en zip-pakke, men ikke en Excel-projektmappe (xl/workbook.xml mangler).")
-    # Office never writes a DTD; one in a part is an attack (entity expansion, external entities).
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for info in infos:
-            if info.filename.endswith((".xml", ".rels", ".vml")):
-                with zf.open(info) as fh:
-                    head = fh.read(65536)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise _fejl(name, f"Delen '{info.filename}' indeholder en XML-DTD (<!DOCTYPE>), som Excel aldrig "
-                                      "skriver. Filen afvises af sikkerhedshensyn.")
+_TOO_BIG_HINT = "Del registret op, eller gem det som CSV og brug 'jobstatus-xl status'."
 
 
 def _load(data: bytes, name: str, **kwargs):
@@ -156,7 +121,7 @@ def _sheet_rows(ws, name: str) -> list[list]:
 def read_workbook_input(source, name: str | None = None) -> tuple[RawInput, Settings]:
     """Input tables and settings from a workbook in the template's layout (path or bytes)."""
     data, name = _as_bytes(source, name)
-    check_package(data, name)
+    check_package(data, name, too_big_hint=_TOO_BIG_HINT)
     wb = _load(data, name, read_only=True, data_only=True, keep_links=False)
     try:
         grids = {}

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobstatus_xl import checks
+from jobstatus_xl import checks, xlsxguard
 from jobstatus_xl.checks import cli_check, load_published
 from jobstatus_xl.engine.findings import InputError, looks_like_cpr
 from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
@@ -528,7 +528,7 @@ def test_a_file_that_is_not_a_workbook_is_refused_clearly(tmp_path):
 
 
 def test_a_zip_with_too_many_parts_is_refused_before_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(checks, "MAX_ZIP_ENTRIES", 50)
+    monkeypatch.setattr(xlsxguard, "MAX_ZIP_ENTRIES", 50)
     path = tmp_path / "mange.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
         for i in range(51):
@@ -538,7 +538,7 @@ def test_a_zip_with_too_many_parts_is_refused_before_parsing(tmp_path, monkeypat
 
 
 def test_a_zip_bomb_is_refused_from_its_declared_size_before_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(checks, "MAX_PART_BYTES", 2**20)
+    monkeypatch.setattr(xlsxguard, "MAX_PART_BYTES", 2**20)
     path = tmp_path / "bombe.xlsx"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/sharedStrings.xml", b"\0" * (8 * 2**20))    # 8 MB of zeros, ~8 kB compressed
@@ -548,7 +548,7 @@ def test_a_zip_bomb_is_refused_from_its_declared_size_before_parsing(tmp_path, m
 
 
 def test_the_total_uncompressed_size_is_capped(tmp_path, monkeypatch):
-    monkeypatch.setattr(checks, "MAX_UNCOMPRESSED_BYTES", 2**20)
+    monkeypatch.setattr(xlsxguard, "MAX_UNCOMPRESSED_BYTES", 2**20)
     path = tmp_path / "stor.xlsx"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (2 * 2**20))

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobstatus_xl import sheets, workbook
+from jobstatus_xl import sheets, workbook, xlsxguard
 from jobstatus_xl.cli import main
 from jobstatus_xl.engine.findings import InputError
 from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
@@ -389,7 +389,7 @@ def test_malformed_files_are_refused_in_danish_and_left_alone(case, tmp_path, ca
 
 
 def test_oversized_file_is_refused(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(workbook, "MAX_FILE_BYTES", 10_000)
+    monkeypatch.setattr(xlsxguard, "MAX_FILE_BYTES", 10_000)
     path = tmp_path / "status.xlsm"
     path.write_bytes(TEMPLATE.read_bytes())
     code, _, err = run_cli(capsys, "refresh", path)
