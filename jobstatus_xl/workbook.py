@@ -46,7 +46,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as SafeET
 
-from .engine.findings import FEJL, Finding, InputError, mask_cpr
+from .engine.findings import EXCEL_ERRORS, FEJL, Finding, InputError, mask_cpr
 from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
 from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
 from .sheets import (FIRST_ROW, HEADER_ROW, INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, OWNED_SHEETS,
@@ -68,8 +68,6 @@ RIBBON_REL_TYPES = (
     "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility",   # customUI14.xml
     "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",   # customUI.xml
 )
-_EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-                 "#SPILL!", "#CALC!")
 
 
 # ================================================================ reading
@@ -410,7 +408,9 @@ def fill_cached_values(sheet_xml: bytes, values: dict[str, object]) -> bytes:
             if isinstance(value, float) and not math.isfinite(value):
                 return m.group(0)
             kind, text = b"", repr(float(value)).encode() if isinstance(value, float) else str(value).encode()
-        elif isinstance(value, str) and value in _EXCEL_ERRORS:
+        elif isinstance(value, str) and value in EXCEL_ERRORS:
+            # Exact codes only, not `is_excel_error`: a UDF's "#FEJL: ..." message is a text
+            # result, not an error code, and stays text.
             kind, text = b' t="e"', value.encode()
         elif isinstance(value, (dt.datetime, dt.date)):
             from openpyxl.utils.datetime import to_excel

@@ -197,6 +197,13 @@ def test_fill_cached_values_handles_every_value_kind():
                    b'<c r="E1"><f>V()</f><v></v></c><c r="F1"><f>U()</f><v></v></c>')
 
 
+def test_cached_error_codes_are_the_engines_and_our_messages_stay_text():
+    xml = b'<c r="A1"><f>X()</f><v></v></c><c r="B1"><f>Y()</f><v></v></c>'
+    got = workbook.fill_cached_values(xml, {"A1": "#SPILL!", "B1": "#FEJL: måltallet er 0"})
+    assert got == ('<c r="A1" t="e"><f>X()</f><v>#SPILL!</v></c>'
+                   '<c r="B1" t="str"><f>Y()</f><v>#FEJL: måltallet er 0</v></c>').encode()
+
+
 # ---------------------------------------------------------------- nothing lost
 
 
