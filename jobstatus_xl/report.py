@@ -10,19 +10,11 @@ import math
 
 import pandas as pd
 
+from .celltext import neutralise
 from .engine.findings import Finding
 from .engine.pipeline import Result
 from .engine.status import TIDY_COLUMNS
 from .engine.tables import FOOTNOTES, NoteTable, format_note_table
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text):
-    """Text from user data must never become a formula in Excel or a CSV viewer (formula injection)."""
-    if isinstance(text, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 def render_table(table: NoteTable) -> str:
@@ -57,7 +49,7 @@ def tidy_frame(result: Result) -> pd.DataFrame:
 def to_csv(result: Result) -> str:
     """One tidy row per year, unit and line, unrounded; empty where a figure does not apply."""
     out = tidy_frame(result).copy().astype(object)
-    for col in ("enhed", "linje"):
+    for col in ("enhed", "linje"):      # user data must never become a formula in a CSV viewer
         out[col] = out[col].map(neutralise)
     for col in ("status", "maaltal", "maalopfyldelse", "antal_forloeb"):
         out[col] = [_exact(v) for v in out[col]]

@@ -2,8 +2,9 @@
 
 The template builder, the xlwings macros and the headless (openpyxl) refresh all read input
 sheets and write status sheets through this module, so the layout exists exactly once.
-Grids are plain 2-D lists (row-major from A1); a string starting with "=" is a formula in
-Excel's English syntax (as both COM/xlwings and openpyxl expect). No xlwings, no openpyxl here.
+Grids are plain 2-D lists (row-major from A1) of values as handed to Excel: a string starting
+with "=" is a formula in Excel's English syntax, and a leading apostrophe is Excel's text prefix
+(`celltext`). No xlwings, no openpyxl here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .celltext import cell_text
 from .engine.findings import FEJL, Finding, InputError
 from .engine.pipeline import RawInput, Result, Settings, Table
 from .engine.rules import KK, UNIT_NAMES
@@ -245,20 +247,10 @@ def findings_grid(findings: list[Finding], title: str | None = None) -> SheetGri
              [None] * 5,
              list(FINDINGS_HEADER)]
     for f in findings:
-        cells.append([f.alvor, _text(f.kilde), f.raekke, _text(f.kolonne), _text(f.besked)])
+        cells.append([f.alvor, cell_text(f.kilde), f.raekke, cell_text(f.kolonne), cell_text(f.besked)])
     if not findings:
         cells.append(["ok", None, None, None, "Ingen fejl eller advarsler."])
     return SheetGrid(SHEET_CHECK, cells)
-
-
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _text(value):
-    """User-derived text written to a cell is data, never a formula (formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 # ---------------------------------------------------------------- reading input sheets

@@ -46,6 +46,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as SafeET
 
+from .celltext import stored_text
 from .engine.findings import EXCEL_ERRORS, FEJL, Finding, InputError, mask_cpr
 from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
 from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
@@ -201,7 +202,13 @@ def write_grid(ws, grid: SheetGrid) -> None:
         for c, value in enumerate(row, start=1):
             if value is None:
                 continue
+            value, prefixed = stored_text(value)
             cell = ws.cell(row=r, column=c, value=value)
+            if prefixed:
+                # Excel's text prefix as the style it is: shown without an apostrophe, never a
+                # formula (openpyxl would store "=..." as one), and still text when edited.
+                cell.data_type = "s"
+                cell.quotePrefix = True
             if isinstance(value, (dt.date, dt.datetime)):
                 cell.number_format = FMT_DATE
     for ref, fmt in grid.formats.items():
