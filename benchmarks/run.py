@@ -89,8 +89,9 @@ def _version(mod: str) -> str:
 
 
 def _git(*args: str) -> str:
+    """git's output as is (not stripped: porcelain lines start with a status column that may be blank)."""
     try:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout.strip()
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ""
 
@@ -110,7 +111,7 @@ def machine_facts(lo_version: str) -> dict:
         pass
     blas = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
                                         "OPENBLAS_NUM_THREADS") if k in os.environ}
-    dirty = [line[3:] for line in _git("status", "--porcelain", "--", "jobstatus_xl").splitlines()]
+    dirty = [line[3:] for line in _git("status", "--porcelain", "--", "jobstatus_xl").splitlines() if len(line) > 3]
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "cores": os.cpu_count(), "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
@@ -119,7 +120,7 @@ def machine_facts(lo_version: str) -> dict:
         "openpyxl": _version("openpyxl"), "xlwings": _version("xlwings"), "libreoffice": lo_version,
         "blas_env": blas or "none of OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, OMP/OPENBLAS_NUM_THREADS set",
         "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
-        "git_commit": _git("rev-parse", "HEAD"), "engine_uncommitted_changes": dirty,
+        "git_commit": _git("rev-parse", "HEAD").strip(), "engine_uncommitted_changes": dirty,
     }
 
 
@@ -600,8 +601,15 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run on tiny sizes")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     ap.add_argument("--md", type=Path, help="markdown report (default: RESULTS.md beside --out)")
+    ap.add_argument("--report-only", action="store_true", help="measure nothing: rewrite the markdown from --out")
     args = ap.parse_args(argv)
     args.argv = argv
+    md = args.md or args.out.with_name("RESULTS.md")
+    if args.report_only:
+        res = json.loads(args.out.read_text(encoding="utf-8"))
+        md.write_text(markdown(res), encoding="utf-8")
+        log(f"wrote {md} from {args.out}")
+        return 0
     try:
         res = run(args)
     except Disagreement:
@@ -609,7 +617,6 @@ def main(argv=None) -> int:
         return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    md = args.md or args.out.with_name("RESULTS.md")
     md.write_text(markdown(res), encoding="utf-8")
     log(f"wrote {args.out} and {md}")
     print(markdown(res))
