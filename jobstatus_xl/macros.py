@@ -2,7 +2,9 @@
 
 Round trips depend on the number of sheets, never on rows: each input sheet is read in one bulk
 read; each owned sheet gets one value write (formulas as "=..." strings), one clear of the rows
-its previous table used below the new one, and one write per number-format range. Everything is
+its previous table used below the new one, one clear of the formats below its header, one write
+per number-format range, and the look of `sheets.row_styles`: one bold per header and total run,
+three font writes (italic, size, colour) per footnote run. Everything is
 computed before the first write, so a failure leaves the previous tables as they were. Only
 sheets in `sheets.OWNED_SHEETS` are ever written (`fill_demo` writes input sheets, and only empty ones).
 """
@@ -155,8 +157,9 @@ def _write_all(book: xw.Book, grids: list[sheets.SheetGrid]) -> bool:
 
 def write_grid(book: xw.Book, grid: sheets.SheetGrid, present: dict | None = None, clear_below: bool = True) -> None:
     """One sheet: one bulk write of the grid (blank cells clear what was there), one clear of the
-    rows the previous table used below it, then one write per number-format range. A missing
-    sheet is created (and added to `present`, the casefolded name -> sheet map)."""
+    rows the previous table used below it and one of the formats below the header, then one write
+    per number-format range and the fonts of `sheets.row_styles`. A missing sheet is created (and
+    added to `present`, the casefolded name -> sheet map)."""
     present = _sheet_map(book) if present is None else present
     sheet = present.get(grid.name.casefold())
     if sheet is None:
@@ -164,13 +167,25 @@ def write_grid(book: xw.Book, grid: sheets.SheetGrid, present: dict | None = Non
     width = max((len(r) for r in grid.cells), default=1)
     cells = [list(r) + [None] * (width - len(r)) for r in grid.cells]
     old_last_row = _last_row(sheet)
+    looks = sheets.row_styles(grid)
     sheet.range((1, 1)).value = cells
     if clear_below:
-        # Always one action (even when nothing is left below), so the count never depends on data.
+        # Always one action each (even when nothing is left below), so the count never depends on data.
         first_free = len(cells) + 1
         sheet.range((first_free, 1), (max(old_last_row, first_free), width)).clear_contents()
+        # The previous table's formats go with it: its total row may now be a scheme row. As the
+        # headless writer, which rewrites the sheet's cells from scratch.
+        body = sheets.header_row(grid.name) + 1
+        sheet.range((body, 1), (max(old_last_row, len(cells), body), width)).clear_formats()
     for address, number_format in grid.formats.items():
         sheet.range(address).number_format = number_format
+    for first, last in looks["header"] + looks["total"]:
+        sheet.range((first, 1), (last, width)).font.bold = True
+    for first, last in looks["note"]:
+        font = sheet.range((first, 1), (last, 1)).font
+        font.italic = sheets.NOTE_FONT["italic"]
+        font.size = sheets.NOTE_FONT["size"]
+        font.color = "#" + sheets.NOTE_FONT["color"]
 
 
 def _last_row(sheet) -> int:

@@ -99,6 +99,41 @@ class SheetGrid:
         return len(self.cells)
 
 
+# The look of rows that move with the table's length (plain data; each writer turns it into its
+# own calls). Title, subtitle and header rows sit in fixed rows and are styled in the template too.
+NOTE_FONT = {"italic": True, "size": 9, "color": "595959"}
+
+
+def header_row(sheet: str) -> int:
+    """The row of a sheet's column headers: below title and subtitle on our sheets, else row 1."""
+    return HEADER_ROW if sheet in OWNED_SHEETS else 1
+
+
+def row_styles(grid: SheetGrid) -> dict[str, list[tuple[int, int]]]:
+    """The rows that get the house look, as 1-based (first, last) runs: "header" (the table's
+    header row: bold, shaded), "total" (the weighted total: bold) and "note" (footnotes: NOTE_FONT
+    in column A). Both writers style exactly these, so the ribbon and the headless refresh look
+    alike at any table length, with a fixed number of runs per sheet."""
+    header = header_row(grid.name)
+    out: dict[str, list[tuple[int, int]]] = {"header": [(header, header)] if grid.rows() >= header else [],
+                                             "total": [], "note": []}
+    if grid.name.startswith("Tabel "):
+        for r, row in enumerate(grid.cells, start=1):
+            label = row[0] if row else None
+            if label == ROW_SAMLET:
+                kind = "total"
+            elif isinstance(label, str) and label.startswith("*"):
+                kind = "note"
+            else:
+                continue
+            runs = out[kind]
+            if runs and runs[-1][1] == r - 1:
+                runs[-1] = (runs[-1][0], r)
+            else:
+                runs.append((r, r))
+    return out
+
+
 def _a1(row: int, col: int) -> str:
     """1-based row and column -> A1."""
     letters = ""

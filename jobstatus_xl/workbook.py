@@ -50,9 +50,10 @@ from .celltext import stored_text
 from .engine.findings import EXCEL_ERRORS, FEJL, Finding, InputError, mask_cpr
 from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
 from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
-from .sheets import (FIRST_ROW, HEADER_ROW, INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, OWNED_SHEETS,
+from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, OWNED_SHEETS,
                      SHEET_CHECK, SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_OVERVIEW, SHEET_SETTINGS,
-                     SHEET_TIDLIGERE, FMT_DATE, SheetGrid, raw_input_from_grids, result_grids)
+                     SHEET_TIDLIGERE, FMT_DATE, NOTE_FONT, SheetGrid, raw_input_from_grids, result_grids,
+                     row_styles)
 from .xlsxguard import check_package
 
 # ---------------------------------------------------------------- limits for files we read
@@ -166,7 +167,7 @@ def _styles():
         "header_align": Alignment(wrap_text=True, vertical="center"),
         "header_align_right": Alignment(wrap_text=True, vertical="center", horizontal="right"),
         "total": Font(bold=True),
-        "note": Font(italic=True, size=9, color="595959"),
+        "note": Font(**NOTE_FONT),
     }
 
 
@@ -216,13 +217,13 @@ def write_grid(ws, grid: SheetGrid) -> None:
             for cell in row:
                 cell.number_format = fmt
     owned = grid.name in OWNED_SHEETS
-    header_row = HEADER_ROW if owned else 1
     if owned:
         ws["A1"].font = st["title"]
         if grid.rows() > 1:
             ws["A2"].font = st["subtitle"]
     width = max((len(r) for r in grid.cells), default=0)
-    if grid.rows() >= header_row:
+    looks = row_styles(grid)
+    for header_row, _ in looks["header"]:
         if owned:
             ws.row_dimensions[header_row].height = 32     # room for two lines of wrapped header
         for c in range(1, width + 1):
@@ -232,14 +233,13 @@ def write_grid(ws, grid: SheetGrid) -> None:
             cell.font, cell.fill, cell.border = st["header_font"], st["header_fill"], st["header_border"]
             numeric = grid.name.startswith("Tabel ") and c > 1       # over right-aligned figures
             cell.alignment = st["header_align_right"] if numeric else st["header_align"]
-    if grid.name.startswith("Tabel "):
-        for r, row in enumerate(grid.cells, start=1):
-            label = row[0] if row else None
-            if label == ROW_SAMLET:
-                for c in range(1, width + 1):
-                    ws.cell(row=r, column=c).font = st["total"]
-            elif isinstance(label, str) and label.startswith("*"):
-                ws.cell(row=r, column=1).font = st["note"]
+    for first, last in looks["total"]:
+        for r in range(first, last + 1):
+            for c in range(1, width + 1):
+                ws.cell(row=r, column=c).font = st["total"]
+    for first, last in looks["note"]:
+        for r in range(first, last + 1):
+            ws.cell(row=r, column=1).font = st["note"]
 
 
 def style_sheet(ws) -> None:

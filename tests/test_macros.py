@@ -133,10 +133,16 @@ def test_round_trips_do_not_depend_on_the_number_of_forloeb(monkeypatch, record_
     actions, by_func, reads = counts[100_000]
     record_property("refresh_all_actions", actions)
     record_property("refresh_all_reads", reads)
-    # per owned sheet: one value write + one clear below; number formats per range; one message box
-    n_formats = sum(len(g.formats) for g in sheets.result_grids(h.expected_result(h.demo_grids(1_000))))
+    # per owned sheet: one value write + one clear below + one clear of formats; number formats per
+    # range; fonts per run of sheets.row_styles (bold per header and total, three per footnote run);
+    # one message box
+    expected = sheets.result_grids(h.expected_result(h.demo_grids(1_000)))
+    n_formats = sum(len(g.formats) for g in expected)
+    n_fonts = sum(len(looks["header"]) + len(looks["total"]) + 3 * len(looks["note"])
+                  for looks in map(sheets.row_styles, expected))
     assert by_func == Counter({"setValues": len(sheets.OWNED_SHEETS), "rangeClearContents": len(sheets.OWNED_SHEETS),
-                               "setNumberFormat": n_formats, "alert": 1})
+                               "rangeClearFormats": len(sheets.OWNED_SHEETS), "setNumberFormat": n_formats,
+                               "setFontProperty": n_fonts, "alert": 1})
     print(f"\nrefresh_all: {actions} actions ({dict(by_func)}) and {reads} bulk reads, for 1,000 and 100,000 forløb")
 
 
@@ -148,6 +154,60 @@ def test_the_old_table_area_below_the_new_one_is_cleared():
     new_rows = len(run.on(sheets.SHEET_CHECK, "setValues")[0].raw["values"])
     (clear,) = run.on(sheets.SHEET_CHECK, "rangeClearContents")
     assert clear.address == (new_rows + 1, 1, len(old.cells) - new_rows, 5)   # only our columns, only below
+
+
+def fonts_from_actions(run: Run, sheet: str) -> dict[tuple[int, int], tuple]:
+    """(row, column) -> (bold, italic, size, colour) after the recorded actions, from Excel's
+    defaults; a format clear resets its cells. Only cells the actions touched."""
+    fonts: dict[tuple[int, int], dict] = {}
+    default = {"bold": False, "italic": False, "size": 11, "color": None}
+    for a in run.on(sheet):
+        if a.func not in ("rangeClearFormats", "setFontProperty"):
+            continue
+        row, column, rows, columns = a.address
+        for r in range(row, row + rows):
+            for c in range(column, column + columns):
+                if a.func == "rangeClearFormats":
+                    fonts[(r, c)] = dict(default)
+                else:
+                    prop, value = a.raw["args"]
+                    fonts.setdefault((r, c), dict(default))[prop] = value.lstrip("#").upper() if prop == "color" else value
+    return {k: (f["bold"], f["italic"], f["size"], f["color"]) for k, f in fonts.items()}
+
+
+def test_rows_beyond_the_template_look_as_the_headless_refresh_makes_them():
+    """The total and footnote rows move with the table's length, so the template cannot style them:
+    the ribbon must give them the fonts the openpyxl writer gives them."""
+    import openpyxl
+    from jobstatus_xl import workbook
+    run = demo_run()(macros.refresh_all)
+    wb = openpyxl.Workbook()
+    for grid in sheets.result_grids(h.expected_result(run.grids)):
+        ws = wb.create_sheet(grid.name)
+        workbook.write_grid(ws, grid)
+        ribbon = fonts_from_actions(run, grid.name)
+        checked = 0
+        for r, row in enumerate(grid.cells, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None or r <= sheets.HEADER_ROW:     # title, subtitle, header: the template's
+                    continue
+                f = ws.cell(row=r, column=c).font
+                rgb = f.color.rgb[-6:].upper() if f.color is not None and f.color.type == "rgb" else None
+                headless = (bool(f.b), bool(f.i), f.sz or 11, rgb)           # no size: the default, 11
+                assert ribbon[(r, c)] == headless, (grid.name, r, c)
+                checked += f.b or f.i
+        if grid.name.startswith("Tabel "):
+            assert checked >= 1 + len(sheets.FOOTNOTES), grid.name      # the total row and every footnote
+
+
+def test_the_old_tables_formats_are_cleared_with_it():
+    """A total row that moved must not leave a bold scheme row behind."""
+    grids = h.demo_grids()
+    old = next(g for g in grids if g.name == "Tabel 1")
+    old.cells += [[None] * sheets.GRID_WIDTH for _ in range(12)] + [[sheets.ROW_SAMLET] + [None] * 6]
+    run = Run(grids)(macros.refresh_all)
+    (clear,) = run.on("Tabel 1", "rangeClearFormats")
+    assert clear.address == (sheets.HEADER_ROW + 1, 1, len(old.cells) - sheets.HEADER_ROW, sheets.GRID_WIDTH)
 
 
 def test_missing_owned_sheets_are_created_in_their_place():
