@@ -15,7 +15,9 @@ Nothing lost:
   (customUI part and its relationship) and the cached values of formula cells (`<v>`), so that
   Excel without Python, LibreOffice and file previewers still show figures.
 - Before the result replaces anything, it is read back and every cell (value or formula) of every
-  sheet we do not own, the defined names and the VBA project are compared with the original.
+  sheet we do not own, the defined names and the VBA project are compared with the original. A
+  sheet whose XML comes out byte for byte as it went in, read in the same context (shared strings,
+  cell styles, date system), reads back the same without being read (`unchanged_sheets`).
 - The result goes to a temporary file in the target's folder, is flushed to disk and then renamed
   over the target (`os.replace`, atomic on one file system). A failure at any point leaves the
   original byte for byte as it was, and no temporary file behind.
@@ -534,14 +536,69 @@ def _trimmed(rows) -> list[tuple]:
     return out
 
 
-def _cell_rows(data: bytes, name: str, data_only: bool) -> dict[str, list[tuple]]:
-    """Every cell (values, or formulas) of the sheets we do not own, streamed from the package."""
+def _cell_rows(data: bytes, name: str, data_only: bool, skip: set[str] = frozenset()) -> dict[str, list[tuple]]:
+    """Every cell (values, or formulas) of the sheets we do not own (but `skip`), streamed from the package."""
     wb = _load(data, name, read_only=True, data_only=data_only, keep_links=False)
     try:
         return {ws.title: _trimmed(ws.iter_rows(min_row=1, min_col=1, values_only=True))
-                for ws in wb.worksheets if ws.title not in OWNED_SHEETS}
+                for ws in wb.worksheets if ws.title not in OWNED_SHEETS and ws.title not in skip}
     finally:
         wb.close()
+
+
+_CT_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+_SHARED_STRING_CELL = re.compile(rb"""\st\s*=\s*["']s["']""")
+_CELL_STYLE = re.compile(rb"""<(?:\w+:)?c\s[^>]*?\bs\s*=\s*["'](\d+)["']""")
+
+
+def _parts_of_type(entries: dict[str, bytes], content_type: str) -> dict[str, bytes]:
+    types = _parse(entries["[Content_Types].xml"])
+    names = {o.get("PartName", "").lstrip("/") for o in types.iter(f"{{{_CT_NS}}}Override")
+             if o.get("ContentType") == content_type}
+    return {n: entries.get(n) for n in sorted(names)}
+
+
+def _cell_formats(entries: dict[str, bytes]) -> list[tuple] | None:
+    """Each cell style (cellXfs entry, by index) as its attributes and its number format's code:
+    what decides whether a number in a cell reads as a number, a date or a time."""
+    styles = _parts_of_type(entries, _CT_STYLES)
+    if len(styles) != 1 or None in styles.values():
+        return None
+    sheet = _parse(next(iter(styles.values())))
+    codes = {n.get("numFmtId"): n.get("formatCode") for n in sheet.iter(f"{{{_MAIN_NS}}}numFmt")}
+    xfs = sheet.find(f"{{{_MAIN_NS}}}cellXfs")
+    return [(tuple(sorted(xf.attrib.items())), codes.get(xf.get("numFmtId", "0")))
+            for xf in (xfs.findall(f"{{{_MAIN_NS}}}xf") if xfs is not None else [])]
+
+
+def _date_system(entries: dict[str, bytes]):
+    pr = _parse(entries["xl/workbook.xml"]).find(f"{{{_MAIN_NS}}}workbookPr")
+    return None if pr is None else pr.get("date1904")
+
+
+def unchanged_sheets(original: bytes, new: bytes) -> set[str]:
+    """Sheets we do not own whose cells must read back from `new` exactly as from `original`, with
+    no need to read them: the same part, byte for byte, read in the same context -- the same shared
+    strings (if the part uses any), every cell style it can refer to unchanged (openpyxl only
+    appends styles), the same date system. Anything else is compared cell by cell."""
+    _, before = _read_zip(original)
+    _, after = _read_zip(new)
+    formats_before, formats_after = _cell_formats(before), _cell_formats(after)
+    if (formats_before is None or formats_after is None or formats_after[:len(formats_before)] != formats_before
+            or _date_system(before) != _date_system(after)):
+        return set()
+    strings_unchanged = _parts_of_type(before, _CT_SHARED_STRINGS) == _parts_of_type(after, _CT_SHARED_STRINGS)
+    parts_before, parts_after = sheet_parts(before), sheet_parts(after)
+    out = set()
+    for sheet, part in parts_before.items():
+        if sheet in OWNED_SHEETS or parts_after.get(sheet) != part or part not in before:
+            continue
+        xml = before[part]
+        if (after.get(part) == xml and (strings_unchanged or not _SHARED_STRING_CELL.search(xml))
+                and all(int(i) < len(formats_before) for i in {b"0", *_CELL_STYLE.findall(xml)})):
+            out.add(sheet)
+    return out
 
 
 def _strip_trailing(row: tuple) -> tuple:
@@ -622,11 +679,12 @@ def verify_nothing_lost(original: bytes, new: bytes, name: str = "projektmappe",
                       ("vba", "VBA-projektet"), ("ribbon", "båndet (fanen Jobordninger)")):
         if before[key] != after[key]:
             raise NothingLostError(f"Kontrollen før skrivning fandt en forskel i {what}; projektmappen er ikke ændret.")
+    same = unchanged_sheets(original, new)
     if cells_before is None:
-        cells_before = _cell_rows(original, name, False)
-    cells_after = _cell_rows(new, name, False)
+        cells_before = _cell_rows(original, name, False, same)
+    cells_after = _cell_rows(new, name, False, same)
     for sheet, rows in cells_before.items():
-        if cells_after.get(sheet) != rows:
+        if sheet not in same and cells_after.get(sheet) != rows:
             raise NothingLostError(f"Kontrollen før skrivning fandt en forskel i arket '{sheet}'; "
                                    "projektmappen er ikke ændret.")
 

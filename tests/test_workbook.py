@@ -313,6 +313,43 @@ def test_a_failure_at_any_point_leaves_the_workbook_byte_identical(failure, tmp_
     assert listing(tmp_path) == before          # same bytes, and no temporary file left behind
 
 
+def test_sheets_that_come_out_byte_identical_are_not_read_back(tmp_path, monkeypatch):
+    """The read-back skips a sheet only when its XML and everything it is read with are unchanged."""
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(with_user_sheet(small_filled()))
+    workbook.refresh_file(path)
+    once = path.read_bytes()
+    read = []
+    real = workbook._cell_rows
+
+    def recorded(data, name, data_only, skip=frozenset()):
+        rows = real(data, name, data_only, skip)
+        read.append(set(rows))
+        return rows
+    monkeypatch.setattr(workbook, "_cell_rows", recorded)
+    new, _, _ = workbook.refresh_bytes(once, path.name)
+    assert workbook.unchanged_sheets(once, new) >= set(sheets.INPUT_SHEETS)
+    assert read and all(not (r & set(sheets.INPUT_SHEETS)) for r in read)
+    assert cells(new, False) == cells(once, False) and cells(new, True) == cells(once, True)
+
+
+def _date_style_made_general(data: bytes) -> bytes:
+    """`data` with every cell style's number format set to General: the same sheet XML now reads
+    its dates as plain numbers."""
+    entries = zip_entries(data)
+    entries["xl/styles.xml"] = re.sub(rb'(<xf\b[^>]*?)numFmtId="\d+"', rb'\1numFmtId="0"', entries["xl/styles.xml"])
+    return rezip(data, entries)
+
+
+def test_a_sheet_with_the_same_xml_but_other_styles_is_still_compared():
+    once = workbook.refresh_bytes(small_filled())[0]
+    changed = _date_style_made_general(once)
+    assert zip_entries(changed)["xl/worksheets/sheet2.xml"] == zip_entries(once)["xl/worksheets/sheet2.xml"]
+    assert sheets.SHEET_FORLOEB not in workbook.unchanged_sheets(once, changed)
+    with pytest.raises(workbook.NothingLostError, match=sheets.SHEET_FORLOEB):
+        workbook.verify_nothing_lost(once, changed)
+
+
 @pytest.mark.parametrize("what, part", [("billeder", "xl/media/image1.png"),
                                         ("dynamiske matrixformler", "xl/metadata.xml"),
                                         ("udsnitsværktøjer", "xl/slicers/slicer1.xml")])
