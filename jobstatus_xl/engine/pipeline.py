@@ -15,7 +15,7 @@ import pandas as pd
 from .findings import FEJL, Finding, InputError
 from .helaarspersoner import BASES
 from .periods import Period
-from .register import excel_error_findings, parse_register
+from .register import excel_error_findings, factorize_frame, parse_register
 from .rules import YearRules, load_rules, of_year
 from .status import aggregate, aggregates_from_table, compute_status
 from .tables import NoteTable, note_tables
@@ -73,7 +73,12 @@ def compute(raw: RawInput, settings: Settings) -> Result:
     except ValueError as exc:
         raise InputError([Finding(FEJL, "indstillinger", str(exc), kolonne="periode")]) from None
     tables = [raw.forloeb, raw.fleksjob, raw.maaltal, raw.vaegte, raw.previous]
-    findings += [f for t in tables if t is not None for f in excel_error_findings(t.frame, t.source, t.first_row)]
+    # The register tables' columns are factorized once, for the Excel-error check and the parse alike.
+    fz_forloeb = factorize_frame(raw.forloeb.frame)
+    fz_fleksjob = factorize_frame(raw.fleksjob.frame) if raw.fleksjob is not None else None
+    shared = {id(raw.forloeb): fz_forloeb, id(raw.fleksjob): fz_fleksjob}
+    findings += [f for t in tables if t is not None
+                 for f in excel_error_findings(t.frame, t.source, t.first_row, shared.get(id(t)))]
     try:
         rules = load_rules(settings.year, maaltal=_as_str(raw.maaltal), vaegte=_as_str(raw.vaegte),
                            maaltal_source=raw.maaltal.source if raw.maaltal else "maaltal",
@@ -85,7 +90,8 @@ def compute(raw: RawInput, settings: Settings) -> Result:
         raw.forloeb.frame, raw.fleksjob.frame if raw.fleksjob else None, rules, period,
         forloeb_source=raw.forloeb.source, first_row=raw.forloeb.first_row,
         fleksjob_source=raw.fleksjob.source if raw.fleksjob else "fleksjob",
-        fleksjob_first_row=raw.fleksjob.first_row if raw.fleksjob else None, basis=settings.basis)
+        fleksjob_first_row=raw.fleksjob.first_row if raw.fleksjob else None, basis=settings.basis,
+        forloeb_factorized=fz_forloeb, fleksjob_factorized=fz_fleksjob)
     findings += found
     prev_year = settings.year - 1
     prev = of_year(raw.previous.frame, prev_year) if raw.previous is not None else None
