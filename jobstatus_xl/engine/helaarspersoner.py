@@ -18,6 +18,9 @@ FULL_TIME_HOURS = 37.0
 
 
 def _as_days(values) -> np.ndarray:
+    a = np.asarray(values)
+    if a.dtype == np.dtype("datetime64[D]"):
+        return a          # already days: no second conversion when a caller converted once
     return np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]")
 
 
