@@ -7,8 +7,9 @@ The same layout (`sheets.py`) and the same computation (`engine.pipeline.compute
 "Opdater alle tabeller"; only the way cells reach the file differs.
 
 Nothing lost:
-- Compute first, write last. The file is read once into memory; the input is checked and every
-  status table computed before anything is written. An `InputError` leaves the file untouched.
+- Compute first, write last. The file is read once into memory and parsed once by openpyxl; the
+  input is checked and every status table computed before anything is written. An `InputError`
+  leaves the file untouched.
 - Only the owned sheets (`sheets.OWNED_SHEETS`) are rewritten. Input sheets, sheets a user added,
   defined names, tables, data validation and the VBA project go through openpyxl, which keeps them;
   the two things openpyxl drops are put back by post-processing the saved package: the ribbon
@@ -23,9 +24,9 @@ Nothing lost:
   original byte for byte as it was, and no temporary file behind.
 
 Hostile or broken files: the package is checked (`xlsxguard`: size, zip structure, uncompressed
-size, compression ratio, no DTD) before openpyxl parses it; openpyxl parses XML with defusedxml; sheets are read
-in read-only (streaming) mode with a bounded number of columns. Problems are reported as Danish
-`InputError` findings, never as a traceback.
+size, compression ratio, no DTD) before openpyxl parses it; openpyxl parses XML with defusedxml;
+input sheets are read with a bounded number of columns, and no sheet is padded to its declared
+size (`_rows`). Problems are reported as Danish `InputError` findings, never as a traceback.
 
 Known openpyxl limits (documented for users in the README): content openpyxl does not model is
 not carried over in sheets it rewrites -- shapes and form controls, slicers, sparklines and other
@@ -96,9 +97,22 @@ def _load(data: bytes, name: str, **kwargs):
                           "Excel. Åbn den i Excel, gem den igen som .xlsm, og prøv igen.") from None
 
 
-def _sheet_rows(ws, name: str) -> list[list]:
-    """A sheet's values from A1, header width bounded, trailing blank rows dropped; no padding blow-up."""
-    rows = ws.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True)
+def _sheet_rows(ws, name: str, computed: dict[str, object] | None = None) -> list[list]:
+    """A sheet's values from A1, header width bounded, trailing blank rows dropped; no padding blow-up.
+    `computed` (coordinate -> value) stands in for formula cells of a sheet loaded with formulas."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    by_row: dict[int, dict[int, object]] = {}
+    for coordinate, value in (computed or {}).items():
+        row, column = coordinate_to_tuple(coordinate)
+        by_row.setdefault(row, {})[column] = value
+
+    def values(min_row: int, **bounds):
+        for n, row in enumerate(_rows(ws, min_row, **bounds), start=min_row):
+            if n in by_row:
+                row = [by_row[n].get(c, v) for c, v in enumerate(row, start=1)]
+            yield row
+
+    rows = values(1, max_row=1, max_col=MAX_COLUMNS)
     header = list(next(rows, ()))
     while header and (header[-1] is None or (isinstance(header[-1], str) and not header[-1].strip())):
         header.pop()
@@ -107,7 +121,7 @@ def _sheet_rows(ws, name: str) -> list[list]:
     width = len(header)
     out = [header]
     blank_run = 0
-    for n, row in enumerate(ws.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
+    for n, row in enumerate(values(2, max_col=width), start=2):
         if n > EXCEL_MAX_ROWS:
             raise _fejl(name, f"Arket '{ws.title}' har flere rækker end Excel tillader ({EXCEL_MAX_ROWS}).")
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
@@ -120,25 +134,53 @@ def _sheet_rows(ws, name: str) -> list[list]:
     return out
 
 
+def _rows(ws, min_row: int = 1, max_row: int | None = None, max_col: int | None = None):
+    """Value rows of a sheet from `min_row` (column A on). A read-only sheet streams them. A sheet
+    loaded in full gives them from the cells it holds: its iter_rows would create every missing
+    cell up to the bounds, changing the sheet and, for one far-away cell, filling the memory."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    if isinstance(ws, ReadOnlyWorksheet):
+        ws.reset_dimensions()        # rows as stored, not padded to a declared (maybe huge) size
+        return ws.iter_rows(min_row=min_row, max_row=max_row, max_col=max_col, values_only=True)
+    held: dict[int, dict[int, object]] = {}
+    for (r, c), cell in ws._cells.items():
+        if r >= min_row and (max_row is None or r <= max_row) and (max_col is None or c <= max_col):
+            held.setdefault(r, {})[c] = cell.value
+    last = max(held, default=min_row - 1)
+
+    def generate():
+        for r in range(min_row, last + 1):
+            row = held.get(r, {})
+            width = max_col or max(row, default=0)
+            yield tuple(row.get(c) for c in range(1, width + 1))
+    return generate()
+
+
 def read_workbook_input(source, name: str | None = None) -> tuple[RawInput, Settings]:
     """Input tables and settings from a workbook in the template's layout (path or bytes)."""
     data, name = _as_bytes(source, name)
     check_package(data, name, too_big_hint=_TOO_BIG_HINT)
     wb = _load(data, name, read_only=True, data_only=True, keep_links=False)
     try:
-        grids = {}
-        for sheet in INPUT_SHEETS:
-            if sheet in wb.sheetnames:
-                try:
-                    grids[sheet] = _sheet_rows(wb[sheet], name)
-                except InputError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - malformed sheet XML
-                    raise _fejl(name, f"Arket '{sheet}' kan ikke læses ({type(exc).__name__}); "
-                                      "projektmappen er beskadiget.") from None
+        return raw_input_from_grids(_input_grids(wb, name))
     finally:
         wb.close()
-    return raw_input_from_grids(grids)
+
+
+def _input_grids(wb, name: str, computed: dict[str, dict[str, object]] | None = None) -> dict[str, list[list]]:
+    """The input sheets' values. `wb` is read-only with cached values, or loaded in full with
+    formulas and `computed` holding the values of its formula cells (see `_cached_values`)."""
+    grids = {}
+    for sheet in INPUT_SHEETS:
+        if sheet in wb.sheetnames:
+            try:
+                grids[sheet] = _sheet_rows(wb[sheet], name, (computed or {}).get(sheet))
+            except InputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - malformed sheet XML
+                raise _fejl(name, f"Arket '{sheet}' kan ikke læses ({type(exc).__name__}); "
+                                  "projektmappen er beskadiget.") from None
+    return grids
 
 
 def read_workbook(path) -> RawInput:
@@ -311,24 +353,29 @@ def refresh_file(path, out=None, *, verify: bool = True) -> RefreshSummary:
 
 
 def refresh_bytes(data: bytes, name: str = "projektmappe", *, verify: bool = True) -> tuple[bytes, Result, list[str]]:
-    """The refreshed package of `data`, plus the computation. Raises InputError before writing anything."""
-    raw, settings = read_workbook_input(data, name)
+    """The refreshed package of `data`, plus the computation. Raises InputError before writing anything.
+
+    openpyxl parses the package once, in full (formulas, styles, everything it keeps), and the
+    inputs are read from that: formula cells count with the values Excel computed for them, as in
+    `read_workbook_input`, without a second parse of the register."""
+    check_package(data, name, too_big_hint=_TOO_BIG_HINT)
+    wb = _load(data, name, keep_vba=True, keep_links=True)
+    foreign = [ws for ws in wb.worksheets if ws.title not in OWNED_SHEETS]
+    before = {ws.title: _trimmed(_rows(ws)) for ws in foreign}
+    foreign_formulas = {ws.title: {c.coordinate for c in ws._cells.values() if c.data_type == "f"} for ws in foreign}
+    computed = _cached_values(data, name, {k: v for k, v in foreign_formulas.items() if v})
+    raw, settings = raw_input_from_grids(_input_grids(wb, name, computed))
     result = compute(raw, settings)                       # InputError: nothing written
     grids = result_grids(result)
-    new, before = _write_owned(data, name, grids)
+    new = _write_owned(data, wb, grids, computed)
     if verify:
         verify_nothing_lost(data, new, name, before)
     return new, result, [g.name for g in grids]
 
 
-def _write_owned(data: bytes, name: str, grids: list[SheetGrid]) -> tuple[bytes, dict[str, list[tuple]]]:
-    """The package with `grids` written, and the other sheets' cells as read before any write."""
-    wb = _load(data, name, keep_vba=True, keep_links=True)
-    before = {ws.title: _trimmed(ws.iter_rows(min_row=1, min_col=1, values_only=True))
-              for ws in wb.worksheets if ws.title not in OWNED_SHEETS}
-    foreign_formulas = {ws.title: {c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"}
-                        for ws in wb.worksheets if ws.title not in OWNED_SHEETS}
-    foreign_formulas = {k: v for k, v in foreign_formulas.items() if v}
+def _write_owned(data: bytes, wb, grids: list[SheetGrid], computed: dict[str, dict[str, object]]) -> bytes:
+    """The package `data`, loaded as `wb`, with `grids` written; the other sheets' formula cells
+    keep the values Excel computed (`computed`), which openpyxl's save drops."""
     for grid in grids:
         if grid.name in wb.sheetnames:
             ws = wb[grid.name]
@@ -339,8 +386,8 @@ def _write_owned(data: bytes, name: str, grids: list[SheetGrid]) -> tuple[bytes,
     buf = io.BytesIO()
     wb.save(buf)
     cached = {g.name: {_a1(r + 1, c + 1): v for (r, c), v in g.computed.items()} for g in grids}
-    cached.update(_cached_values(data, name, foreign_formulas))
-    return restore_package(data, buf.getvalue(), cached), before
+    cached.update(computed)
+    return restore_package(data, buf.getvalue(), cached)
 
 
 def _position_for(wb, sheet: str) -> int:
@@ -364,7 +411,9 @@ def _cached_values(data: bytes, name: str, wanted: dict[str, set[str]]) -> dict[
     try:
         for sheet, coords in wanted.items():
             got: dict[str, object] = {}
-            for row in wb[sheet].iter_rows():
+            ws = wb[sheet]
+            ws.reset_dimensions()        # rows as stored, not padded to the declared size
+            for row in ws.iter_rows():
                 for cell in row:
                     coord = getattr(cell, "coordinate", None)
                     if coord in coords:
@@ -540,8 +589,8 @@ def _cell_rows(data: bytes, name: str, data_only: bool, skip: set[str] = frozens
     """Every cell (values, or formulas) of the sheets we do not own (but `skip`), streamed from the package."""
     wb = _load(data, name, read_only=True, data_only=data_only, keep_links=False)
     try:
-        return {ws.title: _trimmed(ws.iter_rows(min_row=1, min_col=1, values_only=True))
-                for ws in wb.worksheets if ws.title not in OWNED_SHEETS and ws.title not in skip}
+        return {ws.title: _trimmed(_rows(ws)) for ws in wb.worksheets
+                if ws.title not in OWNED_SHEETS and ws.title not in skip}
     finally:
         wb.close()
 

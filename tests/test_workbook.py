@@ -227,6 +227,27 @@ def test_refresh_keeps_input_sheets_user_sheets_vba_ribbon_names_tables(tmp_path
     assert ("MinKonstant", f"'{USER_SHEET}'!$B$2") in sa["names"]
 
 
+def test_formulas_in_input_sheets_count_with_the_values_excel_computed():
+    """The refresh reads its inputs from the workbook loaded with formulas; a formula cell must
+    count with its cached value, exactly as a read of cached values (read_workbook_input) does."""
+    wb = openpyxl.load_workbook(io.BytesIO(small_filled()), keep_vba=True)
+    wb[sheets.SHEET_SETTINGS]["B2"] = "=2000+24"
+    wb[sheets.SHEET_FORLOEB]["F2"] = "=30+7"
+    buf = io.BytesIO()
+    wb.save(buf)
+    entries = zip_entries(workbook.restore_package(small_filled(), buf.getvalue(), {}))
+    parts = workbook.sheet_parts(entries)
+    for sheet, formula, value in ((sheets.SHEET_SETTINGS, rb"2000\+24", b"2024"), (sheets.SHEET_FORLOEB, rb"30\+7", b"37")):
+        entries[parts[sheet]], n = re.subn(rb"(<f>" + formula + rb"</f>)<v></v>", rb"\1<v>" + value + rb"</v>",
+                                           entries[parts[sheet]])
+        assert n == 1, sheet
+    data = rezip(small_filled(), entries)
+    new, result, _ = workbook.refresh_bytes(data)
+    assert result.tidy.equals(compute(*workbook.read_workbook_input(data)).tidy)
+    assert workbook.read_workbook_input(data)[0].forloeb.frame.iloc[0]["timer_pr_uge"] == 37
+    assert cells(new, False)[sheets.SHEET_FORLOEB][1][5] == "=30+7" and cells(new, True)[sheets.SHEET_FORLOEB][1][5] == 37
+
+
 def test_refresh_twice_changes_nothing_more(tmp_path):
     path = tmp_path / "status.xlsm"
     path.write_bytes(small_filled())
@@ -456,6 +477,24 @@ def test_a_hostile_sheet_dimension_does_not_blow_up_memory():
     ws.cell(row=5, column=1, value="DEMO-1")
     rows = workbook._sheet_rows(_read_only(wb)[sheets.SHEET_FORLOEB], "x")
     assert len(rows) == 5 and all(len(r) == 6 for r in rows)
+
+
+def test_one_far_away_cell_in_a_users_sheet_is_kept_without_filling_the_memory(tmp_path):
+    # Sheets loaded in full are read from the cells they hold, read-only ones without padding rows
+    # to the declared size: before, this workbook took minutes and gigabytes (1,048,576 x 16,384).
+    wb = openpyxl.load_workbook(io.BytesIO(small_filled()), keep_vba=True)
+    ws = wb.create_sheet(USER_SHEET)
+    ws["A1"] = "mine tal"
+    ws.cell(row=1_048_576, column=16_384, value="langt væk")
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(workbook.restore_package(small_filled(), buf.getvalue(), {}))
+    workbook.refresh_file(path)
+    mine = openpyxl.load_workbook(path, read_only=True)[USER_SHEET]
+    mine.reset_dimensions()
+    rows = list(mine.iter_rows(values_only=True))
+    assert len(rows) == 1_048_576 and rows[0] == ("mine tal",) and rows[-1][16_383] == "langt væk"
 
 
 def _read_only(wb):
