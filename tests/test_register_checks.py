@@ -527,3 +527,11 @@ def test_a_register_of_a_million_rows_goes_through_compute():
     assert [f.alvor for f in result.findings] == [ADVARSEL]          # one line: rows starting in 2025
     assert elapsed < 60, f"compute took {elapsed:.1f} s"
     print(f"\n1,000,000 rows through compute: {elapsed:.1f} s")
+
+
+def test_a_running_forloeb_overlaps_a_later_one_of_the_same_person():
+    # the blank end once wrapped to 1816 in a nanosecond column and hid this overlap
+    _, findings = parse([["P1", "BIF", "Løntilskud", "2024-01-01", None],
+                         ["P1", "BIF", "Løntilskud", "2024-06-01", "2024-08-31"]])
+    f = one(findings)
+    assert (f.alvor, f.raekke) == (ADVARSEL, 3) and "overlapper forløbet i række 2" in f.besked

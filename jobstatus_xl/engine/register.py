@@ -575,12 +575,9 @@ def _duplicated(parts: list[np.ndarray]) -> np.ndarray:
 
 
 _NO_DAY = -(1 << 40)   # a missing date as a day number: below every real date (|days| < 2**22)
-# What a running forløb's end has been compared as until now: np.datetime64("9999-12-31") put into
-# a datetime64[ns] array wraps around to 1816-03-29T05:56 (9999 is beyond the ns range), so a running
-# forløb is in effect never reported as overlapped by a later one. Kept here so this change is a pure
-# speed-up; a start day <= 1816-03-29 compares the same against it as against the wrapped instant.
-# Fixing it (using 9999-12-31) adds overlap warnings for running forløb: a behaviour change to decide on.
-_NO_END = np.datetime64("1816-03-29", "D").astype(np.int64)
+# A running forløb (blank end) runs on indefinitely: it overlaps every later forløb of the same
+# person in the same scheme.
+_NO_END = np.iinfo(np.int64).max
 
 
 def _overlaps(person: np.ndarray, group: np.ndarray, s_day: np.ndarray, e_day: np.ndarray, running: np.ndarray,
