@@ -169,6 +169,14 @@ def _unit_rows(unit: str, table_units: np.ndarray) -> np.ndarray:
     return np.ones(len(table_units), dtype=bool) if unit == KK else table_units == unit
 
 
+def _table_rows(unit, scheme, units, schemes, start_dates, end_dates):
+    """The forløb table's spells and which rows belong to `unit` (KK: all) and `scheme`."""
+    u, s = xc.unit(unit), xc.scheme(scheme)
+    u_cells, s_cells = xc.as_list(units, "forvaltningerne"), xc.as_list(schemes, "ordningerne")
+    sp = xc.spells(start_dates, end_dates, also=((u_cells, "forvaltningerne"), (s_cells, "ordningerne")))
+    return sp, _unit_rows(u, xc.table_units(u_cells, sp)) & (xc.table_schemes(s_cells, sp) == s)
+
+
 @xw.func
 @xw.arg("unit", doc=DOC["unit"], **_CELL)
 @xw.arg("scheme", doc=DOC["scheme"], **_CELL)
@@ -185,12 +193,9 @@ def STATUS_HELAARSPERSONER(unit, scheme, units, schemes, start_dates, end_dates,
                            basis=None, hours_per_week=None):
     """Helårspersoner for én forvaltning (eller KK) og én ordning, hentet direkte fra forløbstabellen
     uden hjælpekolonner. Uafrundet."""
-    u, s = xc.unit(unit), xc.scheme(scheme)
-    u_cells, s_cells = xc.as_list(units, "forvaltningerne"), xc.as_list(schemes, "ordningerne")
-    sp = xc.spells(start_dates, end_dates, also=((u_cells, "forvaltningerne"), (s_cells, "ordningerne")))
+    sp, rows = _table_rows(unit, scheme, units, schemes, start_dates, end_dates)
     b = xc.basis(basis)
     h = xc.hours(hours_per_week, sp, b)
-    rows = _unit_rows(u, xc.table_units(u_cells, sp)) & (xc.table_schemes(s_cells, sp) == s)
     return hp.helaarspersoner(sp.start[rows], sp.slut[rows], xc.period(period_start, period_end), b,
                               None if h is None else h[rows])
 
@@ -208,10 +213,7 @@ def STATUS_HELAARSPERSONER(unit, scheme, units, schemes, start_dates, end_dates,
 def STATUS_FORLOEB(unit, scheme, units, schemes, start_dates, end_dates, period_start, period_end):
     """Antal forløb for én forvaltning (eller KK) og én ordning, der overlapper perioden, hentet
     direkte fra forløbstabellen uden hjælpekolonner."""
-    u, s = xc.unit(unit), xc.scheme(scheme)
-    u_cells, s_cells = xc.as_list(units, "forvaltningerne"), xc.as_list(schemes, "ordningerne")
-    sp = xc.spells(start_dates, end_dates, also=((u_cells, "forvaltningerne"), (s_cells, "ordningerne")))
-    rows = _unit_rows(u, xc.table_units(u_cells, sp)) & (xc.table_schemes(s_cells, sp) == s)
+    sp, rows = _table_rows(unit, scheme, units, schemes, start_dates, end_dates)
     return hp.antal_forloeb(sp.start[rows], sp.slut[rows], xc.period(period_start, period_end))
 
 
