@@ -326,7 +326,7 @@ def summarise(results: dict, sizes: list[int], modes: list[str]) -> dict:
             row["lo_cpu_s"] = lo_cpu.get(n)
         elif lo_meas and chosen:
             est = extrapolate(list(lo_meas.items()), n)
-            kind = "extrapolated" + (" (beyond Excel's 1,048,576-row limit)" if n > EXCEL_MAX_ROWS else "")
+            kind = "extrapolated" + (", beyond Excel's 1,048,576-row limit" if n > EXCEL_MAX_ROWS else "")
             row["lo_s"], row["lo_kind"] = est, kind
         else:
             row["lo_s"], row["lo_kind"] = None, "not run"
@@ -505,8 +505,7 @@ def markdown(res: dict) -> str:
              "forvaltning × ordning, antal forløb by COUNTIFS; *helper* = a helper column with each forløb's days "
              "inside the period filled down the register, then SUMIFS/COUNTIFS per forvaltning × ordning. Fleksjob "
              "by COUNTIFS in both. The faster layout at the largest size where both ran is the one compared "
-             f"with the engine: **{lo['chosen_layout']}**. LibreOffice recalculates formula groups on both cores; "
-             "the engine is single-threaded.")
+             f"with the engine: **{lo['chosen_layout']}**. " + _lo_threads(lo) + " The engine is single-threaded.")
     L.append("")
     L.append("## Round trips to Excel")
     L.append("")
@@ -577,6 +576,17 @@ def markdown(res: dict) -> str:
     return "\n".join(L) + "\n"
 
 
+def _lo_threads(lo: dict) -> str:
+    """How many cores LibreOffice kept busy during calculateAll at its largest measured size."""
+    rows = [r for r in lo["rows"] if r.get("calculate_cpu_seconds")]
+    if not rows:
+        return ""
+    r = max(rows, key=lambda r: (r["n"], r["median_calculate_seconds"]))
+    cores = float(np.median(r["calculate_cpu_seconds"])) / r["median_calculate_seconds"]
+    return (f"During calculateAll() at {r['n']:,} forløb ({r['layout']}) LibreOffice used {cores:.1f} cores on "
+            "average (its CPU time over wall time).")
+
+
 def _load(x) -> str:
     return "–" if not x else "/".join(f"{v:.2f}" for v in x)
 
@@ -601,14 +611,16 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run on tiny sizes")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     ap.add_argument("--md", type=Path, help="markdown report (default: RESULTS.md beside --out)")
-    ap.add_argument("--report-only", action="store_true", help="measure nothing: rewrite the markdown from --out")
+    ap.add_argument("--report-only", action="store_true", help="measure nothing: recompute the summary and the markdown from the measurements in --out")
     args = ap.parse_args(argv)
     args.argv = argv
     md = args.md or args.out.with_name("RESULTS.md")
     if args.report_only:
         res = json.loads(args.out.read_text(encoding="utf-8"))
+        res["summary"] = summarise(res, res["config"]["sizes"], res["config"]["modes"])   # derived data only
+        args.out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         md.write_text(markdown(res), encoding="utf-8")
-        log(f"wrote {md} from {args.out}")
+        log(f"recomputed the summary in {args.out} and wrote {md} from its measurements")
         return 0
     try:
         res = run(args)
