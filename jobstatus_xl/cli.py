@@ -39,11 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="Beregn status ud fra en mappe med CSV-filer eller en projektmappe.")
     st.add_argument("input", nargs="?", type=Path, help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx "
                     "i skabelonens layout. Standard: demodata.")
-    st.add_argument("--year", type=int, required=True, help="Opgørelsesår, fx 2024.")
+    st.add_argument("--year", type=int, help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
+                    "er standard året på arket Indstillinger.")
     st.add_argument("--from", dest="start", type=_date, help="Periodens første dag (standard: 1. januar).")
     st.add_argument("--to", dest="end", type=_date, help="Periodens sidste dag (standard: 31. december).")
-    st.add_argument("--basis", choices=["kalenderdage", "hverdage"], default="kalenderdage",
-                    help="Opgørelsesgrundlag for helårspersoner (standard: kalenderdage, som i noten).")
+    st.add_argument("--basis", choices=["kalenderdage", "hverdage"],
+                    help="Opgørelsesgrundlag for helårspersoner (standard: kalenderdage, som i noten; "
+                    "for en projektmappe: arket Indstillinger).")
     st.add_argument("--reference-month", type=_date, help="En dag i referencemåneden for fleksjob (standard: periodens sidste måned).")
     st.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
@@ -81,8 +83,7 @@ def _run(args) -> int:
             print(f"\nProjektmappe skrevet: {args.workbook}")
         return 0
     if args.command == "status":
-        settings = Settings(args.year, args.start, args.end, args.basis, args.reference_month)
-        raw = _read_input(args.input, args.year)
+        raw, settings = _read_input(args)
         result = compute(raw, settings)
         out = {"table": report.render_result, "csv": report.to_csv, "json": report.to_json}[args.format](result)
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
@@ -99,14 +100,24 @@ def _run(args) -> int:
     raise AssertionError(args.command)
 
 
-def _read_input(path: Path | None, year: int):
+def _read_input(args) -> tuple:
+    """Raw input and settings. A workbook brings its own settings (sheet Indstillinger); flags given
+    on the command line take precedence, as they do for a folder of CSV files."""
+    path = args.input
+    if path is not None and path.suffix.lower() in (".xlsm", ".xlsx") and not path.is_dir():
+        from .workbook import read_workbook_input
+        raw, sheet = read_workbook_input(path)
+        return raw, Settings(args.year or sheet.year,
+                             args.start or (sheet.start if not args.year or args.year == sheet.year else None),
+                             args.end or (sheet.end if not args.year or args.year == sheet.year else None),
+                             args.basis or sheet.basis, args.reference_month or sheet.reference_month)
+    if args.year is None:
+        raise InputError([Finding(FEJL, "kommandolinjen", "Angiv opgørelsesåret med --year, fx --year 2024.")])
+    settings = Settings(args.year, args.start, args.end, args.basis or "kalenderdage", args.reference_month)
     if path is None:
-        return demo_input()
+        return demo_input(), settings
     if path.is_dir():
-        return read_folder(path, year)
-    if path.suffix.lower() in (".xlsm", ".xlsx"):
-        from .workbook import read_workbook
-        return read_workbook(path)
+        return read_folder(path, args.year), settings
     raise InputError([Finding(FEJL, str(path), "Inddata skal være en mappe med CSV-filer eller en "
                               ".xlsm/.xlsx-projektmappe i skabelonens layout.")])
 

@@ -141,3 +141,18 @@ def test_excel_error_values_exported_to_csv_are_errors_not_data(tmp_path):
     assert "forloeb.csv, række 2, kolonne 'slut': Cellen indeholder fejlværdien #N/A" in p.stderr
     assert "fleksjob.csv, række 2, kolonne 'id'" in p.stderr and "fleksjob.csv, række 3, kolonne 'id'" in p.stderr
     assert "er ikke en dato" not in p.stderr  # one finding per cell
+
+
+def test_status_of_a_workbook_takes_its_settings_and_flags_override(tmp_path):
+    book = tmp_path / "status.xlsm"
+    run("demo", "--workbook", str(book))
+    from_book = run("status", str(book), "--format", "csv").stdout        # year from Indstillinger
+    assert from_book == run("status", "--year", "2024", "--format", "csv").stdout
+    half = pd.read_csv(io.StringIO(run("status", str(book), "--to", "2024-06-30", "--format", "csv").stdout))
+    kk = half[(half.aar == 2024) & (half.enhed == "KK") & (half.linje == "Samlet")].iloc[0]
+    assert kk["antal_forloeb"] == 2273   # January–June, as the folder gives it
+
+
+def test_a_folder_needs_the_year(tmp_path):
+    p = run("status", str(DEMO), check=False)
+    assert p.returncode == 2 and "--year" in p.stderr
