@@ -535,3 +535,15 @@ def test_a_running_forloeb_overlaps_a_later_one_of_the_same_person():
                          ["P1", "BIF", "Løntilskud", "2024-06-01", "2024-08-31"]])
     f = one(findings)
     assert (f.alvor, f.raekke) == (ADVARSEL, 3) and "overlapper forløbet i række 2" in f.besked
+
+
+def test_a_danish_decimal_in_last_years_table_counts_as_typed():
+    # "112,4" passed the number check but used to become a silent blank in table 2
+    from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, demo_input
+    d = demo_input()
+    prev = d.previous.frame.copy()
+    prev.loc[0, "status"] = "112,4"
+    result = compute(RawInput(d.forloeb, d.fleksjob, previous=Table(prev, "Tidligere år")), DEMO_SETTINGS)
+    t = result.previous_tidy.set_index(["enhed", "linje"])
+    assert t.at[("KK", "Løntilskud"), "status"] == 112.4
+    assert t.at[("KK", "Samlet"), "status"] == pytest.approx(772.4)

@@ -10,13 +10,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from .findings import FEJL, Finding, InputError
 from .helaarspersoner import BASES
 from .periods import Period
 from .register import excel_error_findings, factorize_frame, parse_register
-from .rules import YearRules, load_rules, of_year
+from .rules import YearRules, load_rules, of_year, parse_numbers
 from .status import aggregate, aggregates_from_table, compute_status
 from .tables import NoteTable, note_tables
 
@@ -134,8 +135,8 @@ def _not_numbers(frame: pd.DataFrame, columns, table: Table) -> list[Finding]:
             out.append(Finding(FEJL, table.source, f"Kolonnen '{col}' mangler.", kolonne=col))
             continue
         text = frame[col].astype(object).where(frame[col].notna(), "").astype(str).str.strip()
-        number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-        for pos in map(int, (number.isna() & (text != "")).to_numpy().nonzero()[0]):
+        number = parse_numbers(frame[col])
+        for pos in map(int, (np.isnan(number) & (text != "").to_numpy()).nonzero()[0]):
             out.append(Finding(FEJL, table.source, f"'{text.iloc[pos]}' er ikke et tal.",
                                raekke=int(frame.index[pos]) + table.first_row, kolonne=col))
     return out

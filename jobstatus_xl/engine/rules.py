@@ -98,7 +98,7 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
         row = int(vg.index[0]) + first_row
         w = {}
         for col in ("vaegt_gruppe", "vaegt_fleksjob"):
-            w[col] = _number(vg.iloc[0][col])
+            w[col] = parse_number(vg.iloc[0][col])
             if not math.isfinite(w[col]) or w[col] < 0:
                 findings.append(Finding(FEJL, vaegte_source, f"Vægten '{vg.iloc[0][col]}' skal være et tal på 0 eller "
                                         "derover, fx 55 eller 0,55.", raekke=row, kolonne=col))
@@ -112,7 +112,7 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
 
     mt = of_year(mt, year)
     units = mt["enhed"].astype(str).str.strip()
-    values = {col: np.array([_number(v) for v in mt[col]], dtype=float) for col in ("maaltal_gruppe", "maaltal_fleksjob")}
+    values = {col: parse_numbers(mt[col]) for col in ("maaltal_gruppe", "maaltal_fleksjob")}
     for col, v in values.items():
         for pos in np.flatnonzero(np.isnan(v) & (mt[col].astype(str).str.strip() != "").to_numpy()):
             findings.append(Finding(FEJL, maaltal_source, f"Måltallet '{mt[col].iloc[pos]}' er ikke et tal.",
@@ -134,8 +134,15 @@ def _missing_columns(frame: pd.DataFrame, required, source: str) -> list[Finding
                     kolonne=c) for c in required if c not in frame.columns]
 
 
-def _number(value) -> float:
+def parse_numbers(values) -> np.ndarray:
+    """`parse_number` over a column; blanks and text are NaN."""
+    return np.array([parse_number(v) for v in values], dtype=float)
+
+
+def parse_number(value) -> float:
     """A number as users type it: 55, 0,55, '55 %'. Anything else is NaN (reported by the caller)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return float("nan")
     text = str(value).replace(",", ".").replace("%", "").strip()
     try:
         return float(text) if text else float("nan")

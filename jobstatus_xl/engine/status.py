@@ -13,7 +13,7 @@ import pandas as pd
 
 from .helaarspersoner import Basis, _as_days, clipped, employed_in, person_years
 from .periods import Period
-from .rules import KK, UNIT_NAMES, YearRules
+from .rules import KK, UNIT_NAMES, YearRules, parse_numbers
 
 TIDY_COLUMNS = ["aar", "enhed", "linje", "status", "maaltal", "maalopfyldelse", "antal_forloeb"]
 SAMLET = "Samlet"
@@ -101,8 +101,9 @@ def aggregates_from_table(table: pd.DataFrame, rules: YearRules) -> Aggregates:
     table: columns enhed, ordning, status, antal_forloeb; the fleksjob scheme's status is its headcount.
     """
     t = table.copy()
-    t["status"] = pd.to_numeric(t["status"], errors="coerce")
-    t["antal_forloeb"] = pd.to_numeric(t["antal_forloeb"], errors="coerce")
+    # the same reading of a typed number ("112,4") as the check that let it through
+    t["status"] = parse_numbers(t["status"])
+    t["antal_forloeb"] = parse_numbers(t["antal_forloeb"])
     is_fleks = t["ordning"] == rules.fleksjob
     schemes = t.loc[~is_fleks].set_index(["enhed", "ordning"])[["status", "antal_forloeb"]]
     units = _units(t["enhed"])
