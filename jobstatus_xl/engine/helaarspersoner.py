@@ -39,14 +39,21 @@ def clipped(start, slut, period: Period) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def overlap_days(start, slut, period: Period) -> np.ndarray:
     """Calendar days of each forløb inside the period (0 where it does not overlap)."""
-    first, last, overlaps = clipped(start, slut, period)
-    days = (last - first).astype(np.int64) + 1
-    return np.where(overlaps, days, 0)
+    return _days(clipped(start, slut, period))
 
 
 def overlap_weekdays(start, slut, period: Period) -> np.ndarray:
     """Monday–Friday days of each forløb inside the period (0 where it does not overlap)."""
-    first, last, overlaps = clipped(start, slut, period)
+    return _weekdays(clipped(start, slut, period), period)
+
+
+def _days(clip) -> np.ndarray:
+    first, last, overlaps = clip
+    return np.where(overlaps, (last - first).astype(np.int64) + 1, 0)
+
+
+def _weekdays(clip, period: Period) -> np.ndarray:
+    first, last, overlaps = clip
     first = np.where(overlaps, first, np.datetime64(period.start, "D"))
     last = np.where(overlaps, last, np.datetime64(period.start, "D"))
     return np.where(overlaps, np.busday_count(first, last + np.timedelta64(1, "D")), 0)
@@ -59,12 +66,17 @@ def person_years(start, slut, period: Period, basis: Basis = "kalenderdage", hou
     Weekday basis (Danmarks Statistik's full-time persons): weekdays inside / weekdays in the
     period, times hours per week / 37 where hours are given (a blank hour figure counts as full time).
     """
+    return shares(clipped(start, slut, period), period, basis, hours)
+
+
+def shares(clip, period: Period, basis: Basis = "kalenderdage", hours=None) -> np.ndarray:
+    """`person_years` from an already computed `clipped(...)`, for callers that also need the overlaps."""
     if basis == "kalenderdage":
-        return overlap_days(start, slut, period) / period.days
+        return _days(clip) / period.days
     if basis == "hverdage":
         if period.weekdays == 0:
             raise ValueError(f"Perioden {period.label()} har ingen hverdage; brug grundlaget 'kalenderdage'.")
-        share = overlap_weekdays(start, slut, period) / period.weekdays
+        share = _weekdays(clip, period) / period.weekdays
         if hours is not None:
             h = np.asarray(hours, dtype=float)
             share = share * np.where(np.isnan(h), 1.0, h / FULL_TIME_HOURS)

@@ -25,7 +25,6 @@ from .status import Register
 
 FORLOEB_COLUMNS = ("id", "forvaltning", "ordning", "start", "slut")
 FLEKSJOB_COLUMNS = ("id", "forvaltning", "start", "slut")
-OPTIONAL_COLUMNS = ("timer_pr_uge",)
 
 # Header variants users write; compared after `fold_key` folding (case, spaces, æøå, punctuation).
 _ALIASES = {

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .helaarspersoner import Basis, _as_days, clipped, employed_in, person_years
+from .helaarspersoner import Basis, _as_days, clipped, employed_in, shares
 from .periods import Period
 from .rules import KK, UNIT_NAMES, YearRules, parse_numbers
 
@@ -50,9 +50,9 @@ def aggregate(register: Register, rules: YearRules, period: Period | None = None
     period = period or Period.year(rules.year)
     f = register.forloeb
     start, slut = _as_days(f["start"]), _as_days(f["slut"])    # datetime64[D] once, not per helper
-    share = person_years(start, slut, period, basis,
-                         f["timer_pr_uge"] if "timer_pr_uge" in f else None)
-    overlaps = clipped(start, slut, period)[2]
+    clip = clipped(start, slut, period)     # once: both the shares and the overlaps come from it
+    share = shares(clip, period, basis, f["timer_pr_uge"] if "timer_pr_uge" in f else None)
+    overlaps = clip[2]
     # Group sums on integer codes (forvaltning x ordning), not groupby on two object columns.
     u_codes, u_uniques = pd.factorize(f["forvaltning"], use_na_sentinel=False)
     o_codes, o_uniques = pd.factorize(f["ordning"], use_na_sentinel=False)
