@@ -134,7 +134,7 @@ def row_styles(grid: SheetGrid) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def _a1(row: int, col: int) -> str:
+def a1(row: int, col: int) -> str:
     """1-based row and column -> A1."""
     letters = ""
     while col:
@@ -392,7 +392,7 @@ def input_grid(sheet: str, frame: pd.DataFrame | None = None) -> SheetGrid:
     for col in ("start", "slut"):
         if col in header:
             i = header.index(col) + 1
-            formats[f"{_a1(2, i)}:{_a1(max(len(cells), 2), i)}"] = FMT_DATE
+            formats[f"{a1(2, i)}:{a1(max(len(cells), 2), i)}"] = FMT_DATE
     return SheetGrid(sheet, cells, formats=formats)
 
 

@@ -56,7 +56,7 @@ from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
 from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, OWNED_SHEETS,
                      SHEET_CHECK, SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_OVERVIEW, SHEET_SETTINGS,
                      SHEET_TIDLIGERE, FMT_DATE, NOTE_FONT, SheetGrid, raw_input_from_grids, result_grids,
-                     row_styles)
+                     a1, row_styles)
 from .xlsxguard import check_package
 
 # ---------------------------------------------------------------- limits for files we read
@@ -385,7 +385,7 @@ def _write_owned(data: bytes, wb, grids: list[SheetGrid], computed: dict[str, di
         write_grid(ws, grid)
     buf = io.BytesIO()
     wb.save(buf)
-    cached = {g.name: {_a1(r + 1, c + 1): v for (r, c), v in g.computed.items()} for g in grids}
+    cached = {g.name: {a1(r + 1, c + 1): v for (r, c), v in g.computed.items()} for g in grids}
     cached.update(computed)
     return restore_package(data, buf.getvalue(), cached)
 
@@ -395,11 +395,6 @@ def _position_for(wb, sheet: str) -> int:
     before = OWNED_SHEETS[:OWNED_SHEETS.index(sheet)]
     present = [wb.sheetnames.index(s) for s in before if s in wb.sheetnames]
     return (max(present) + 1) if present else len(wb.sheetnames)
-
-
-def _a1(row: int, col: int) -> str:
-    from openpyxl.utils import get_column_letter
-    return f"{get_column_letter(col)}{row}"
 
 
 def _cached_values(data: bytes, name: str, wanted: dict[str, set[str]]) -> dict[str, dict[str, object]]:

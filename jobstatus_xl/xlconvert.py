@@ -374,14 +374,6 @@ def table_grid(value, what: str, required: bool = True) -> list[list] | None:
     return [list(r) for r in value]
 
 
-def column_letter(n: int) -> str:
-    letters = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def excel_value(x):
     """An engine figure for a cell: NaN is a blank cell (never Excel's #NUM!)."""
     if x is None:

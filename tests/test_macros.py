@@ -65,7 +65,7 @@ def demo_run(n_forloeb: int | None = None, **kwargs) -> Run:
 
 def excel_address(a: h.Action) -> str:
     row, column, rows, columns = a.address
-    return f"{sheets._a1(row, column)}:{sheets._a1(row + rows - 1, column + columns - 1)}"
+    return f"{sheets.a1(row, column)}:{sheets.a1(row + rows - 1, column + columns - 1)}"
 
 
 # ---------------------------------------------------------------- refresh_all writes the engine's tables
