@@ -149,11 +149,18 @@ def sheet_values(reg: Register) -> tuple[pd.DataFrame, pd.DataFrame]:
     return forloeb, fleksjob
 
 
+def _id_categorical(person: np.ndarray, prefix: str) -> pd.Categorical:
+    """Ids as a categorical: a code per row into the distinct id texts."""
+    codes, people = pd.factorize(person)
+    return pd.Categorical.from_codes(codes, categories=ids(people, prefix))
+
+
 def typed_columns(reg: Register) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The register with typed columns: categorical codes, datetime64 dates (NaT = blank), float
-    hours. What a reader that types columns itself (e.g. pandas.read_excel with dtypes) would give."""
+    """The register with typed columns: categoricals for text (ids, forvaltning, ordning: a code per
+    row into the distinct values), datetime64 dates (NaT = blank), float hours. What a reader that
+    types columns itself gives (`pandas.read_csv(..., dtype="category")`, an Arrow dictionary column)."""
     forloeb = pd.DataFrame({
-        "id": ids(reg.person, "SYNT-P"),
+        "id": _id_categorical(reg.person, "SYNT-P"),
         "forvaltning": pd.Categorical.from_codes(reg.unit, UNITS),
         "ordning": pd.Categorical.from_codes(reg.scheme, SCHEMES),
         "start": as_datetime64(reg.start).astype("datetime64[ns]"),
@@ -161,7 +168,7 @@ def typed_columns(reg: Register) -> tuple[pd.DataFrame, pd.DataFrame]:
         "timer_pr_uge": reg.hours,
     })
     fleksjob = pd.DataFrame({
-        "id": ids(reg.f_person, "SYNT-F"),
+        "id": _id_categorical(reg.f_person, "SYNT-F"),
         "forvaltning": pd.Categorical.from_codes(reg.f_unit, UNITS),
         "start": as_datetime64(reg.f_start).astype("datetime64[ns]"),
         "slut": as_datetime64(reg.f_end).astype("datetime64[ns]"),

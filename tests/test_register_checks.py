@@ -12,7 +12,6 @@ import datetime as dt
 import re
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -24,7 +23,7 @@ from jobstatus_xl import report
 from jobstatus_xl.engine.findings import ADVARSEL, FEJL, Finding, InputError, looks_like_cpr
 from jobstatus_xl.engine.periods import Period
 from jobstatus_xl.engine.pipeline import RawInput, Result, Settings, Table, compute
-from jobstatus_xl.engine.register import parse_register
+from jobstatus_xl.engine.register import _NAT, parse_register
 from jobstatus_xl.engine.rules import load_rules
 from jobstatus_xl.sheets import findings_grid
 
@@ -510,12 +509,11 @@ def big_register(n: int, seed: int = 7) -> tuple[pd.DataFrame, np.ndarray, np.nd
 
 
 def test_a_register_of_a_million_rows_goes_through_compute():
-    """Runs in the normal suite (about 10–20 s here); the budget is 60 s."""
+    """Scale in the normal suite: a million text rows, figures checked against plain numpy.
+    (How fast is measured by `benchmarks/`, never asserted here.)"""
     n = 1_000_000
     forloeb, start, slut = big_register(n)
-    t0 = time.perf_counter()
     result = compute(RawInput(Table(forloeb, "forloeb.csv"), fleks_table()), Settings(2024))
-    elapsed = time.perf_counter() - t0
     p0, p1 = np.datetime64("2024-01-01"), np.datetime64("2024-12-31")
     last = np.where(np.isnat(slut), p1, np.minimum(slut, p1))
     first = np.maximum(start, p0)
@@ -525,8 +523,6 @@ def test_a_register_of_a_million_rows_goes_through_compute():
     assert kk["antal_forloeb"] == int(inside.sum())
     assert kk["status"] == pytest.approx(days / 366, rel=1e-12)
     assert [f.alvor for f in result.findings] == [ADVARSEL]          # one line: rows starting in 2025
-    assert elapsed < 60, f"compute took {elapsed:.1f} s"
-    print(f"\n1,000,000 rows through compute: {elapsed:.1f} s")
 
 
 def test_a_running_forloeb_overlaps_a_later_one_of_the_same_person():
@@ -547,3 +543,60 @@ def test_a_danish_decimal_in_last_years_table_counts_as_typed():
     t = result.previous_tidy.set_index(["enhed", "linje"])
     assert t.at[("KK", "Løntilskud"), "status"] == 112.4
     assert t.at[("KK", "Samlet"), "status"] == pytest.approx(772.4)
+
+
+# ---------------------------------------------------------------- copies and overlaps against brute force
+
+def _conflicts_by_hand(person, group, unit, s, e):
+    """O(n²) reference: rows copying an earlier row; rows b overlapping a non-copy row a of the same
+    person and group that starts before b (or on the same day, earlier in the register)."""
+    n = len(person)
+    end = [float("inf") if x == _NAT else x for x in e]
+    dup = {j for j in range(n) for i in range(j)
+           if (person[i], group[i], unit[i], s[i], e[i]) == (person[j], group[j], unit[j], s[j], e[j])}
+    rest = [i for i in range(n) if i not in dup]
+    hit = {b for b in rest for a in rest if a != b and (person[a], group[a]) == (person[b], group[b])
+           and (s[a], a) < (s[b], b) and s[b] <= end[a]}
+    return dup, hit
+
+
+@pytest.mark.parametrize("pack_bits", [62, 0], ids=["packed sort", "exact path only"])
+@given(rows=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 1), st.integers(0, 30),
+                               st.one_of(st.none(), st.integers(0, 12))), min_size=0, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_copies_and_overlaps_match_a_brute_force_check(pack_bits, rows):
+    import jobstatus_xl.engine.register as register
+    person = np.array([r[0] for r in rows], dtype=np.int64)
+    group = np.array([r[1] for r in rows], dtype=np.int64)
+    unit = np.array([r[2] for r in rows], dtype=np.int64)
+    s = np.array([r[3] for r in rows], dtype=np.int64) + 19000
+    e = np.array([_NAT if r[4] is None else r[3] + 19000 + r[4] for r in rows], dtype=np.int64)
+    saved, register._PACK_BITS = register._PACK_BITS, pack_bits
+    try:
+        dup, pairs = register._conflicts(person, group, unit, s, e)
+    finally:
+        register._PACK_BITS = saved
+    want_dup, want_hit = _conflicts_by_hand(person, group, unit, s, e)
+    assert set(dup.tolist()) == want_dup
+    assert {b for _, b in pairs} == want_hit
+    for a, b in pairs:      # the named row really overlaps, and is no copy
+        assert a not in want_dup and (person[a], group[a]) == (person[b], group[b])
+        assert s[a] <= s[b] and (e[a] == _NAT or s[b] <= e[a])
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("0123456789-# \t\u00a0AbNæ/!\x00\u0663\u2007")), max_size=16)
+
+
+@given(values=st.lists(st.one_of(_TEXT, st.sampled_from(["#N/A", " #REF!", "010190-1234", "0101901234",
+                                                           "\u0660\u0661\u0660\u0661\u0669\u0660\u0661\u0662\u0663\u0664"])),
+                       min_size=1, max_size=60, unique=True))
+@settings(max_examples=300, deadline=None)
+def test_the_bulk_text_prefilter_never_misses_a_value_the_exact_checks_flag(values):
+    from jobstatus_xl.engine.findings import is_excel_error, looks_like_cpr
+    from jobstatus_xl.engine.register import _text_candidates
+    blank, err, cpr, strip = _text_candidates(np.array(values, dtype=object))
+    for i, v in enumerate(values):
+        assert blank[i] or v.strip(), v
+        assert err[i] or not is_excel_error(v), v
+        assert cpr[i] or not looks_like_cpr(v), v
+        assert strip[i] or v.strip() == v, v

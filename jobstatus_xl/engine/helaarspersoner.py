@@ -71,16 +71,27 @@ def person_years(start, slut, period: Period, basis: Basis = "kalenderdage", hou
 
 def shares(clip, period: Period, basis: Basis = "kalenderdage", hours=None) -> np.ndarray:
     """`person_years` from an already computed `clipped(...)`, for callers that also need the overlaps."""
+    share = days_counted(clip, period, basis) / days_in_period(period, basis)
+    if basis == "hverdage" and hours is not None:
+        h = np.asarray(hours, dtype=float)
+        share = share * np.where(np.isnan(h), 1.0, h / FULL_TIME_HOURS)
+    return share
+
+
+def days_counted(clip, period: Period, basis: Basis = "kalenderdage") -> np.ndarray:
+    """Whole days of each clipped forløb that count on the basis (calendar days or weekdays)."""
+    days_in_period(period, basis)       # an unknown basis or a period without weekdays is refused here
+    return _days(clip) if basis == "kalenderdage" else _weekdays(clip, period)
+
+
+def days_in_period(period: Period, basis: Basis = "kalenderdage") -> int:
+    """The denominator of a share: the period's calendar days, or its weekdays."""
     if basis == "kalenderdage":
-        return _days(clip) / period.days
+        return period.days
     if basis == "hverdage":
         if period.weekdays == 0:
             raise ValueError(f"Perioden {period.label()} har ingen hverdage; brug grundlaget 'kalenderdage'.")
-        share = _weekdays(clip, period) / period.weekdays
-        if hours is not None:
-            h = np.asarray(hours, dtype=float)
-            share = share * np.where(np.isnan(h), 1.0, h / FULL_TIME_HOURS)
-        return share
+        return period.weekdays
     raise ValueError(f"Ukendt opgørelsesgrundlag {basis!r}: brug 'kalenderdage' eller 'hverdage'.")
 
 

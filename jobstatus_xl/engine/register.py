@@ -43,6 +43,7 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 # ("2024") pass as 16-07-1905, and a running forløb from 1905 would silently count the whole period.
 _SERIAL_MIN, _SERIAL_MAX = 10000, 2958465
 _MAX_LISTED = 1000  # findings of one kind beyond this are summarised in one line
+_DATE_TYPES = (dt.datetime, dt.date, pd.Timestamp)
 
 
 def fold_key(text) -> str:
@@ -80,11 +81,16 @@ class _Fz(tuple):
     which uniques can possibly be blank, an Excel error, a CPR number or need stripping, so the exact
     per-value Python checks run on those few values only (an id column has ~1 distinct value a row)."""
 
-    def __new__(cls, codes, uniques):
-        return super().__new__(cls, (codes, uniques))
+    def __new__(cls, codes, uniques, dates: np.ndarray | None = None):
+        fz = super().__new__(cls, (codes, uniques))
+        fz.dates = dates        # a typed date column: each unique's date (datetime64[D]); no parsing needed
+        return fz
 
     @functools.cached_property
     def candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if self.dates is not None:      # dates are never text: nothing to check per value
+            none = np.zeros(len(self[1]), dtype=bool)
+            return none, none, none, none
         return _text_candidates(self[1])
 
 
@@ -101,6 +107,14 @@ def _factorize(values) -> _Fz:
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy().astype(np.intp)
         return _Fz(codes, np.asarray(s.cat.categories.astype(object), dtype=object))
+    if s.dtype.kind == "M":
+        days = s.to_numpy().astype("datetime64[D]").view(np.int64)
+        valid = days != np.iinfo(np.int64).min
+        if valid.any():
+            d0, d1 = int(days[valid].min()), int(days[valid].max())
+            if d1 - d0 <= 4 * len(days) + 1024:     # a dense range of days: the day number is the code
+                uniques = np.arange(d0, d1 + 1).astype("datetime64[D]")
+                return _Fz(np.where(valid, days - d0, -1), uniques, dates=uniques)
     if s.dtype == object:
         codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
     else:
@@ -108,51 +122,60 @@ def _factorize(values) -> _Fz:
     return _Fz(codes, np.asarray(uniques, dtype=object))
 
 
-_CHUNK = 1 << 17
-_MAX_FAST_LEN = 64
-
-
 def _text_candidates(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per unique: (maybe blank, maybe an Excel error, maybe a CPR number, maybe changed by strip).
 
-    Supersets, decided on the code points of short str values in bulk: a value whose first code
-    point is printable ASCII (not a space) is not blank; one without '#' is no Excel error; one with
-    fewer than 10 digits (non-ASCII code points counted as digits) holds no CPR number; one starting
-    and ending in printable ASCII is unchanged by strip. Anything else (non-str, long text, text
-    numpy cannot hold exactly) is a candidate for every exact check.
+    Supersets, decided in bulk on the UTF-8 bytes of all str values joined by NUL (one pass of
+    numpy over the bytes, no Python work per value): a value whose first byte is printable ASCII
+    (not a space) is not blank, and unless that byte is '#' no Excel error; one with fewer than 10
+    bytes that are ASCII digits or non-ASCII (every non-ASCII digit is) holds no CPR number; one
+    starting and ending in printable ASCII is unchanged by strip. Text holding NUL is a candidate
+    for every exact check; other values as the exact checks need (numbers may be CPR numbers).
     """
     n = len(uniques)
     every = np.ones(n, dtype=bool)
-    if n == 0 or pd.api.types.infer_dtype(uniques, skipna=False) != "string":
-        if n and n <= 256:
-            return every, every.copy(), every.copy(), every.copy()
-        is_str = np.fromiter((type(v) is str for v in uniques), dtype=bool, count=n)
-    else:
+    if n == 0:
+        return every, every.copy(), every.copy(), every.copy()
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string":
         is_str = every.copy()
-    blank, err, cpr, strip = (~is_str, ~is_str, ~is_str, ~is_str)
+    elif n <= 256:
+        return every, every.copy(), every.copy(), every.copy()
+    else:
+        is_str = np.fromiter((type(v) is str for v in uniques), dtype=bool, count=n)
+    # the exact checks: only text is blank or an Excel error; a date (as datetime) holds no CPR number;
+    # other values (numbers) are CPR candidates and, as ids, become text (strip)
+    not_date = ~is_str
+    other = np.flatnonzero(not_date)
+    if len(other):
+        not_date[other] = [type(v) not in _DATE_TYPES for v in uniques[other]]
+    blank, err, cpr, strip = (np.zeros(n, bool), np.zeros(n, bool), not_date, ~is_str)
     idx = np.flatnonzero(is_str)
-    if len(idx):
-        lens = np.fromiter(map(len, uniques[idx]), dtype=np.int64, count=len(idx))
-        long_ = lens > _MAX_FAST_LEN
-        j = idx[long_]
-        blank[j] = err[j] = cpr[j] = strip[j] = True
-        short = idx[~long_]
-        short_lens = lens[~long_]
-        for a in range(0, len(short), _CHUNK):
-            j = short[a:a + _CHUNK]
-            u = uniques[j].astype(str)
-            m = u.view(np.uint32).reshape(len(j), -1) if u.dtype.itemsize else np.zeros((len(j), 0), np.uint32)
-            ulen = np.strings.str_len(u)
-            odd = ulen != short_lens[a:a + _CHUNK]          # trailing NULs numpy cannot hold
-            first = m[:, 0] if m.shape[1] else np.zeros(len(j), np.uint32)
-            last = m[np.arange(len(j)), np.maximum(ulen - 1, 0)] if m.shape[1] else first
-            printable_first = (first >= 0x21) & (first <= 0x7E)
-            printable_last = (last >= 0x21) & (last <= 0x7E)
-            blank[j] = ~printable_first | odd
-            strip[j] = ~printable_first | ~printable_last | odd
-            err[j] = (m == ord("#")).any(axis=1) | odd
-            digits = (((m >= 0x30) & (m <= 0x39)) | (m >= 0x80)).sum(axis=1)
-            cpr[j] = (digits >= 10) | odd
+    if len(idx) == 0:
+        return blank, err, cpr, strip
+    text = uniques if len(idx) == n else uniques[idx]
+    raw = "\x00".join(text).encode("utf-8", "surrogatepass") + b"\x00"
+    b = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero(b == 0)            # each value's terminating NUL
+    if len(ends) != len(idx):                # a value holds NUL itself: check every value exactly
+        blank[idx] = err[idx] = cpr[idx] = strip[idx] = True
+        return blank, err, cpr, strip
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    empty = ends == starts
+    first, last = b[starts], b[np.maximum(ends - 1, 0)]
+    printable_first = (first >= 0x21) & (first <= 0x7E) & ~empty
+    printable_last = (last >= 0x21) & (last <= 0x7E) & ~empty
+    blank[idx] = ~printable_first
+    strip[idx] = ~printable_first | ~printable_last
+    err[idx] = ~printable_first | (first == 0x23)       # an error value is '#...' once stripped
+    # a CPR number needs 10 digits, and a value that short in bytes has fewer characters still
+    long_ = np.flatnonzero(ends - starts >= 10)
+    if len(long_):
+        digits = (b - 0x30 < 10) | (b >= 0x80)          # uint8 wraps below '0'
+        # reduceat over [start, next start): the terminating NUL is no digit
+        count = np.add.reduceat(digits.view(np.uint8), starts, dtype=np.int32)
+        cpr[idx[long_]] = count[long_] >= 10
     return blank, err, cpr, strip
 
 
@@ -174,10 +197,12 @@ def _per_unique(fz: tuple[np.ndarray, np.ndarray], which: int, check, default=Fa
 
 
 def _spread(codes: np.ndarray, per_unique: np.ndarray, missing) -> np.ndarray:
-    """Per-row values from per-unique values; rows with code -1 get `missing`."""
-    if len(per_unique) == 0:
-        return np.full(len(codes), missing, dtype=per_unique.dtype)
-    return np.where(codes >= 0, per_unique[np.maximum(codes, 0)], missing)
+    """Per-row values from per-unique values; rows with code -1 get `missing` (appended as the
+    last entry, which index -1 takes)."""
+    table = np.empty(len(per_unique) + 1, dtype=per_unique.dtype)
+    table[:-1] = per_unique
+    table[-1] = missing
+    return table.take(codes)
 
 
 def _blank(fz: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -216,6 +241,8 @@ def parse_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _dates(fz: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     codes, uniques = fz
+    if getattr(fz, "dates", None) is not None:        # a typed date column: blank is missing, nothing is bad
+        return _spread(codes, fz.dates, np.datetime64("NaT")), codes < 0, np.zeros(len(codes), dtype=bool)
     d_u, blank_u, bad_u = _parse_date_values(uniques)
     return (_spread(codes, d_u, np.datetime64("NaT")).astype("datetime64[D]"),
             _spread(codes, blank_u, True), _spread(codes, bad_u, False))
@@ -316,22 +343,19 @@ class _Collector:
 
 def _codes(fz: tuple[np.ndarray, np.ndarray], valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Map raw codes to valid ones (case, spacing, known short forms); (mapped, unknown mask)."""
-    mapped, unknown, _ = _valid_codes(fz, valid, aliases)
-    return mapped, unknown
+    index, unknown = _valid_codes(fz, valid, aliases)
+    return np.array(list(valid) + [None], dtype=object).take(index), unknown
 
 
-def _valid_codes(fz, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`_codes` plus each row's index into `valid` (-1 where unknown or missing)."""
+def _valid_codes(fz, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's index into `valid` (-1 where unknown or missing) and the unknown mask; decided
+    once per distinct raw value, never a Python object per row."""
     lookup = {fold_key(v): v for v in valid}
     lookup.update({fold_key(k): v for k, v in aliases.items()})
-    codes, uniques = fz
-    mapped_u = np.empty(len(uniques), dtype=object)
-    mapped_u[:] = [lookup.get(fold_key(v)) for v in uniques]
-    unknown_u = np.array([m is None for m in mapped_u], dtype=bool)
     pos = {v: i for i, v in enumerate(valid)}
-    index_u = np.array([pos.get(m, -1) if m is not None else -1 for m in mapped_u], dtype=np.int64)
-    return (_spread(codes, mapped_u, None), _spread(codes, unknown_u, True),
-            _spread(np.asarray(codes), index_u, -1).astype(np.int64))
+    codes, uniques = fz
+    index_u = np.array([pos.get(lookup.get(fold_key(v)), -1) for v in uniques], dtype=np.int64)
+    return _spread(codes, index_u, -1), _spread(codes, index_u < 0, True)
 
 
 def _suggest(value, valid: list[str]) -> str:
@@ -383,85 +407,90 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
                   first_row: int, *, basis: str, with_scheme: bool,
                   factorized: dict | None = None) -> tuple[pd.DataFrame, list[Finding]]:
     cols, findings = map_columns(list(raw.columns), required, source)
-    empty = pd.DataFrame({"id": pd.Series(dtype=object), "forvaltning": pd.Series(dtype=object),
-                          "ordning": pd.Series(dtype=object), "start": pd.Series(dtype="datetime64[ns]"),
-                          "slut": pd.Series(dtype="datetime64[ns]"), "timer_pr_uge": pd.Series(dtype=float)})
     if findings:
-        return (empty if with_scheme else empty.drop(columns=["ordning", "timer_pr_uge"])), findings
+        return _clean_frame(with_scheme, np.zeros(0, bool), {}), findings
     c = _Collector(source, first_row, cols)
     raw = raw.reset_index(drop=True)
-    # Wholly blank rows (e.g. the empty tail of an Excel table) are not data.
     # each column factorized once (by the caller, when it checked them for Excel errors)
     fz = {k: factorized[col] if factorized is not None and col in factorized else _factorize(raw[col])
           for k, col in cols.items()}
+    # Wholly blank rows (e.g. the empty tail of an Excel table) are not data.
     blanks = {k: _blank(fz[k]) for k in required}
     blank_row = np.logical_and.reduce(list(blanks.values())) if len(raw) else np.zeros(0, bool)
     n = len(raw)
-    error = np.zeros(n, dtype=bool)
+
+    def shown(canon: str, i: int) -> str:
+        return _show(raw[cols[canon]].iloc[i])
 
     id_blank = blanks["id"] & ~blank_row
     c.rows(id_blank, FEJL, "id", lambda i: "Id mangler. Angiv et pseudonymt id for personen.")
-    error = error | (id_blank)
+    error = id_blank.copy()
     for canon, col in cols.items():
         # issue 4: a CPR number in any column is flagged; the message shows it masked
         cpr_u = _cpr_u(fz[canon])
+        if not cpr_u.any():
+            continue
         cpr = _spread(fz[canon][0], cpr_u, False) & ~blank_row
         if cpr.any():
             first = int(np.flatnonzero(cpr)[0])
             what, todo = (("id'er", "Brug pseudonyme id'er") if canon == "id"
                           else ("værdier", "Fjern CPR-numre fra kolonnen"))
             c.findings.append(Finding(ADVARSEL, source, f"{int(cpr.sum())} {what} ligner CPR-numre (fx "
-                                      f"{_show(raw[col].iloc[first])}). {todo}; CPR-numre gengives aldrig.",
+                                      f"{shown(canon, first)}). {todo}; CPR-numre gengives aldrig.",
                                       raekke=first + first_row, kolonne=col))
 
     valid_units = [u for u in UNIT_NAMES if u != KK]
-    forv, unknown, forv_code = _valid_codes(fz["forvaltning"], valid_units, {})
-    unknown = unknown & (~blank_row)
-    c.rows(unknown, FEJL, "forvaltning", lambda i: f"Ukendt forvaltning '{_show(raw[cols['forvaltning']].iloc[i])}'."
+    forv_code, unknown = _valid_codes(fz["forvaltning"], valid_units, {})
+    unknown &= ~blank_row
+    c.rows(unknown, FEJL, "forvaltning", lambda i: f"Ukendt forvaltning '{shown('forvaltning', i)}'."
            f"{_suggest(raw[cols['forvaltning']].iloc[i], valid_units)} Gyldige koder: {', '.join(valid_units)}.")
-    error = error | (unknown)
+    error |= unknown
 
     id_codes, id_uniques = fz["id"]
-    text_u = _per_unique(fz["id"], 3, lambda v: str(v).strip(), dtype=object)
-    same = ~(fz["id"].candidates[3] if isinstance(fz["id"], _Fz) else np.ones(len(id_uniques), dtype=bool))
-    text_u[same] = id_uniques[same]          # str values strip leaves as they are
-    id_text = _spread(id_codes, text_u, "")
-    # integer id codes for duplicates and overlaps: one per distinct stripped text ("" for missing)
-    if same.all():   # distinct values strip leaves alone (none of them ""): the codes are the key
+    strip_u = fz["id"].candidates[3] if isinstance(fz["id"], _Fz) else np.ones(len(id_uniques), dtype=bool)
+    if strip_u.any():
+        # ids the same after stripping spaces are one person: one code per distinct stripped text
+        text_u = id_uniques.copy()
+        text_u[strip_u] = [str(v).strip() for v in id_uniques[strip_u]]
+        key_u = pd.factorize(text_u)[0]
+        id_key = _spread(id_codes, key_u.astype(np.int64), -1)
+    else:                           # no value strip would change: the codes are the key
         id_key = np.asarray(id_codes, dtype=np.int64)
-    else:
-        id_key = pd.factorize(np.concatenate([text_u, np.array([""], dtype=object)]))[0].astype(np.int64)
-        id_key = _spread(id_codes, id_key[:-1], id_key[-1]).astype(np.int64)
-    out = pd.DataFrame({"id": id_text, "forvaltning": forv})
+    columns: dict[str, np.ndarray] = {"id": id_key, "forvaltning": forv_code}
+    schemes_all: list[str] = []
     if with_scheme:
         known_schemes = list(rules.group)
-        all_schemes = known_schemes + [rules.fleksjob, "Nytteindsats"]
-        sch, unk, sch_code = _valid_codes(fz["ordning"], all_schemes, SCHEME_ALIASES)
-        unk = unk & (~blank_row)
-        c.rows(unk, FEJL, "ordning", lambda i: f"Ukendt ordning '{_show(raw[cols['ordning']].iloc[i])}'."
+        schemes_all = known_schemes + [rules.fleksjob, "Nytteindsats"]
+        sch_code, unk = _valid_codes(fz["ordning"], schemes_all, SCHEME_ALIASES)
+        unk &= ~blank_row
+        c.rows(unk, FEJL, "ordning", lambda i: f"Ukendt ordning '{shown('ordning', i)}'."
                f"{_suggest(raw[cols['ordning']].iloc[i], known_schemes)} Gyldige ordninger i {rules.year}: "
                f"{', '.join(known_schemes)}.")
-        error = error | (unk)
-        outside = ~unk & ~blank_row & ~((sch_code >= 0) & (sch_code < len(known_schemes)))
-        c.rows(outside, ADVARSEL, "ordning", lambda i: f"Ordningen '{sch[i]}' indgår ikke i {rules.year}s "
-               "opgørelse og tælles ikke med." + (" Fleksjob hører til i fleksjob-arket." if sch[i] == rules.fleksjob else ""))
-        out["ordning"] = sch
+        error |= unk
+        outside = ~unk & ~blank_row & (sch_code >= len(known_schemes))
+        c.rows(outside, ADVARSEL, "ordning", lambda i: f"Ordningen '{schemes_all[sch_code[i]]}' indgår ikke i "
+               f"{rules.year}s opgørelse og tælles ikke med."
+               + (" Fleksjob hører til i fleksjob-arket." if schemes_all[sch_code[i]] == rules.fleksjob else ""))
+        columns["ordning"] = sch_code
 
     start, s_blank, s_bad = _dates(fz["start"])
     slut, e_blank, e_bad = _dates(fz["slut"])
-    s_blank = s_blank & (~blank_row)
+    s_blank &= ~blank_row
     c.rows(s_blank, FEJL, "start", lambda i: "Startdato mangler. Skriv forløbets første dag, fx 01-01-2024.")
-    c.rows(s_bad, FEJL, "start", lambda i: f"'{_show(raw[cols['start']].iloc[i])}' er ikke en dato. "
+    c.rows(s_bad, FEJL, "start", lambda i: f"'{shown('start', i)}' er ikke en dato. "
            "Skriv fx 31-12-2024 eller 2024-12-31.")
-    c.rows(e_bad, FEJL, "slut", lambda i: f"'{_show(raw[cols['slut']].iloc[i])}' er ikke en dato. "
+    c.rows(e_bad, FEJL, "slut", lambda i: f"'{shown('slut', i)}' er ikke en dato. "
            "Skriv fx 31-12-2024, eller lad feltet stå tomt, hvis forløbet stadig kører.")
-    error = error | (s_blank | s_bad | e_bad)
-    reversed_ = ~np.isnat(start) & ~np.isnat(slut) & (slut < start)
+    error |= s_blank | s_bad | e_bad
+    # day numbers (NaT is int64's minimum: below every date, and never "after" one)
+    s_day, e_day = start.view(np.int64), slut.view(np.int64)
+    running = e_day == _NAT
+    reversed_ = (s_day != _NAT) & ~running & (e_day < s_day)
     c.rows(reversed_, FEJL, "slut", lambda i: f"Slutdato {pd.Timestamp(slut[i]):%d-%m-%Y} ligger før startdato "
            f"{pd.Timestamp(start[i]):%d-%m-%Y}. Ret datoerne.")
-    error = error | (reversed_)
-    p1 = np.datetime64(period.end, "D")
-    after = ~np.isnat(start) & (start > p1) & ~error
+    error |= reversed_
+    p1 = int(np.datetime64(period.end, "D").astype(np.int64))
+    after = (s_day > p1) & ~error
     if after.any():
         # Registers often run past the period; one line says so instead of one per row.
         first = int(np.flatnonzero(after)[0])
@@ -469,8 +498,7 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
                                   f"({period.label()}) og tælles ikke med (den første: startdato "
                                   f"{pd.Timestamp(start[first]):%d-%m-%Y}).", raekke=first + first_row,
                                   kolonne=cols["start"]))
-    out["start"] = start.astype("datetime64[ns]")
-    out["slut"] = slut.astype("datetime64[ns]")
+    columns["start"], columns["slut"] = start, slut
 
     if with_scheme:
         hours = np.full(n, np.nan)
@@ -488,118 +516,116 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
             over = np.isfinite(hours) & (hours > 168) & ~blank_row
             c.rows(over, FEJL, "timer_pr_uge", lambda i: f"Timer pr. uge kan højst være 168 (er {_show(h_raw.iloc[i])}). "
                    "Skriv de aftalte ugentlige timer, fx 37.")
-            error = error | (h_bad | neg | over)
+            error |= h_bad | neg | over
             if basis == "hverdage":
                 c.rows(h_blank & ~blank_row, ADVARSEL, "timer_pr_uge",
                        lambda i: "Timer pr. uge mangler; forløbet tælles som fuld tid (37 timer).")
-        out["timer_pr_uge"] = hours
+        columns["timer_pr_uge"] = hours
 
     keep = ~error & ~blank_row
-    # exact copies, on integer keys (id, forvaltning, ordning codes, day numbers; missing = its own value)
-    s_day = np.where(np.isnat(start), _NO_DAY, start.astype(np.int64))
-    e_day = np.where(np.isnat(slut), _NO_DAY, slut.astype(np.int64))
-    key_parts = [id_key, forv_code] + ([sch_code] if with_scheme else []) + [s_day, e_day]
-    dup = _duplicated(key_parts) & keep
-    c.rows(dup, ADVARSEL, "id", lambda i: "Rækken er en præcis kopi af en tidligere række og tælles kun én gang.")
-    keep = keep & (~dup)
-    clean = out.loc[keep].reset_index(drop=True)
-    rownum = np.flatnonzero(keep) + first_row
-    group = sch_code if with_scheme else forv_code
-    c.findings += _overlaps(id_key[keep], group[keep], s_day[keep], e_day[keep], np.isnat(slut)[keep],
-                            rownum, source, cols, with_scheme)
+    rows = np.flatnonzero(keep)
+    group = columns["ordning"] if with_scheme else forv_code
+    unit = forv_code[rows] if with_scheme else None
+    dup, pairs = _conflicts(id_key[rows], group[rows], unit, s_day[rows], e_day[rows])
+    c.rows(_at(n, rows[dup]), ADVARSEL, "id",
+           lambda i: "Rækken er en præcis kopi af en tidligere række og tælles kun én gang.")
+    what = "samme ordning" if with_scheme else "samme forvaltning"
+    for a, b in pairs[:_MAX_LISTED]:
+        c.findings.append(Finding(ADVARSEL, source, f"Forløbet overlapper forløbet i række {rows[a] + first_row} "
+                                  f"for samme person i {what}; dagene i overlappet tælles to gange. Ret datoerne, "
+                                  "hvis det er en fejl.", raekke=int(rows[b]) + first_row,
+                                  kolonne=cols.get("start", "start")))
+    keep[rows[dup]] = False
+    clean = _clean_frame(with_scheme, keep, columns, valid_units, schemes_all)
     return clean, findings + c.findings
 
 
-def _first_seen_rank(codes: np.ndarray) -> np.ndarray:
-    """Codes renumbered 0, 1, ... in order of first appearance (what `pd.factorize` would give)."""
-    if len(codes) == 0:
-        return codes
-    lo = codes.min()
-    c = codes - lo
-    size = int(c.max()) + 1
-    if size > 4 * len(c) + 1024:
-        return pd.factorize(codes)[0].astype(np.int64)
-    first = np.full(size, len(c), dtype=np.int64)
-    pos = np.arange(len(c), dtype=np.int64)
-    first[c[::-1]] = pos[::-1]               # the last write wins: each code's first position
-    present = np.flatnonzero(first < len(c))
-    rank = np.empty(size, dtype=np.int64)
-    rank[present[np.argsort(first[present], kind="stable")]] = np.arange(len(present))
-    return rank[c]
+_NAT = np.iinfo(np.int64).min   # NaT as an int64 day number
+_PACK_BITS = 62                 # key bits `_conflicts` packs into one int64 (0: always the exact path)
 
 
-def _combined_key(parts: list[np.ndarray]) -> list[np.ndarray]:
-    """Integer key columns packed into as few int64 columns as fit (mixed radix), most significant first."""
-    out: list[np.ndarray] = []
-    key, span = None, 1
-    for p in parts:
-        p = np.asarray(p, dtype=np.int64)
-        if len(p) == 0:
-            return [p]
-        lo, hi = int(p.min()), int(p.max())
-        width = hi - lo + 1
-        v = p - lo
-        if key is not None and span * width < (1 << 62):
-            key, span = key * width + v, span * width
-        else:
-            if key is not None:
-                out.append(key)
-            key, span = v, width
-    out.append(key)
-    return out
+def _at(n: int, idx: np.ndarray) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = True
+    return mask
 
 
-def _sort_order(parts: list[np.ndarray]) -> np.ndarray:
-    """Stable order by the key columns (first most significant)."""
-    packed = _combined_key(parts)
-    if len(packed) == 1:
-        return np.argsort(packed[0], kind="stable")
-    return np.lexsort(packed[::-1])
+def _clean_frame(with_scheme: bool, keep: np.ndarray, columns: dict[str, np.ndarray],
+                 units=(), schemes=()) -> pd.DataFrame:
+    """The clean register: forvaltninger and ordninger as categoricals of the valid names (so the
+    aggregation groups on integer codes), the id as a person number, dates as datetime64."""
+    def cat(name, categories):
+        codes = columns[name][keep] if name in columns else np.zeros(0, np.int64)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+
+    def dates(name):
+        return (columns[name][keep] if name in columns else np.zeros(0, "datetime64[D]")).astype("datetime64[ns]")
+
+    # the id as a person number: one per distinct id (after stripping spaces), so the aggregation
+    # counts people on integers; the id text itself is never needed after the checks
+    frame = {"id": columns["id"][keep] if "id" in columns else np.zeros(0, np.int64),
+             "forvaltning": cat("forvaltning", units)}
+    if with_scheme:
+        frame["ordning"] = cat("ordning", schemes)
+    frame["start"], frame["slut"] = dates("start"), dates("slut")
+    if with_scheme:
+        frame["timer_pr_uge"] = columns["timer_pr_uge"][keep] if "timer_pr_uge" in columns else np.zeros(0)
+    return pd.DataFrame(frame)
 
 
-def _duplicated(parts: list[np.ndarray]) -> np.ndarray:
-    """Rows equal on every key column to an earlier row (`DataFrame.duplicated(keep="first")`)."""
-    n = len(parts[0])
-    dup = np.zeros(n, dtype=bool)
+def _conflicts(person: np.ndarray, group: np.ndarray, unit: np.ndarray | None, s_day: np.ndarray,
+               e_day: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Exact copies and overlapping forløb among clean rows (positions into the given arrays).
+
+    Returns the positions of rows that copy an earlier row exactly (same person, group, unit,
+    start and end), and pairs (a, b): row b starts on or before the last day of a row a of the same
+    person in the same group that starts no later (copies left out; a is the one reaching furthest).
+    A blank end (NaT) runs on indefinitely. `group` is the scheme for forløb and the forvaltning for
+    fleksjob; `unit` the forvaltning for forløb (None for fleksjob).
+
+    The common case has no conflicts at all; that is decided by one `np.sort` of the rows packed
+    into int64 keys (person, group, start, end, unit), without an argsort. Only the rows of the
+    persons involved in a conflict are sorted again with their positions, to name the rows."""
+    n = len(person)
     if n < 2:
-        return dup
-    packed = _combined_key(parts)
-    order = _sort_order(packed)
-    same = np.ones(n - 1, dtype=bool)
-    for k in packed:
-        ks = k[order]
-        same &= ks[1:] == ks[:-1]
-    dup[order[1:][same]] = True
-    return dup
-
-
-_NO_DAY = -(1 << 40)   # a missing date as a day number: below every real date (|days| < 2**22)
-# A running forløb (blank end) runs on indefinitely: it overlaps every later forløb of the same
-# person in the same scheme.
-_NO_END = np.iinfo(np.int64).max
-
-
-def _overlaps(person: np.ndarray, group: np.ndarray, s_day: np.ndarray, e_day: np.ndarray, running: np.ndarray,
-              rownum: np.ndarray, source: str, cols, with_scheme: bool) -> list[Finding]:
-    """Same person, same scheme, overlapping dates: days would be counted twice.
-
-    Sorted on integer codes (sorting a million id strings is several times slower): person and
-    scheme (forvaltning for fleksjob) numbered in order of first appearance, then start day."""
-    if len(person) == 0:
-        return []
-    order = _sort_order([_first_seen_rank(person), _first_seen_rank(group), s_day])
-    p, g, st = person[order], group[order], s_day[order]
-    same = (p[1:] == p[:-1]) & (g[1:] == g[:-1])
-    prev_end = np.where(running[order], _NO_END, e_day[order])[:-1]
-    hit = same & (st[1:] <= prev_end)
-    what = "samme ordning" if with_scheme else "samme forvaltning"
-    out = []
-    for j in np.flatnonzero(hit)[:_MAX_LISTED]:
-        a, b = rownum[order[j]], rownum[order[j + 1]]
-        out.append(Finding(ADVARSEL, source, f"Forløbet overlapper forløbet i række {a} for samme person i {what}; "
-                           "dagene i overlappet tælles to gange. Ret datoerne, hvis det er en fejl.",
-                           raekke=int(b), kolonne=cols.get("start", "start")))
-    return out
+        return np.zeros(0, np.int64), []
+    unit = np.zeros(n, np.int64) if unit is None else unit
+    d0 = int(s_day.min())
+    days = int(max(s_day.max(), e_day.max())) - d0 + 2          # the last value stands for "running"
+    e_off = np.where(e_day == _NAT, days - 1, e_day - d0)
+    s_off = s_day - d0
+    G, U, P = int(group.max()) + 1, int(unit.max()) + 1, int(person.max()) + 1
+    pg = person.astype(np.int64) * G + group
+    bd, bu = days.bit_length(), (U - 1).bit_length()             # bits of a day offset, of a unit
+    if (P * G - 1).bit_length() + 2 * bd + bu <= _PACK_BITS:
+        key = np.sort((((pg << bd | s_off) << bd | e_off) << bu) | unit)
+        top = key >> (bu + 2 * bd) << bd                         # the person-group, shifted to sit above a day
+        mask = (1 << bd) - 1
+        k_s = top | (key >> (bu + bd) & mask)                    # person-group and start
+        k_e = top | (key >> bu & mask)                           # person-group and end
+        reach = np.maximum.accumulate(k_e)                       # furthest end so far, the group on top
+        hit = (key[1:] == key[:-1]) | (k_s[1:] <= reach[:-1])
+        if not hit.any():
+            return np.zeros(0, np.int64), []
+        sub = np.flatnonzero(np.isin(pg, np.unique(top[1:][hit] >> bd)))
+    else:                                                        # too wide to pack: the exact path on all rows
+        sub = np.arange(n)
+    # The exact path, on the rows of the persons involved: copies (the earliest row of a set stays) ...
+    r = sub[np.lexsort((sub, unit[sub], e_off[sub], s_off[sub], pg[sub]))]
+    eq = ((pg[r][1:] == pg[r][:-1]) & (s_off[r][1:] == s_off[r][:-1]) & (e_off[r][1:] == e_off[r][:-1])
+          & (unit[r][1:] == unit[r][:-1]))
+    dup = np.sort(r[1:][eq])
+    # ... then overlaps among the rest, by start (ties by row)
+    rest = np.setdiff1d(sub, dup, assume_unique=True)
+    r = rest[np.lexsort((rest, s_off[rest], pg[rest]))]
+    val = pg[r] * days + e_off[r]
+    reach = np.maximum.accumulate(val)
+    who = np.where(val == reach, np.arange(len(r)), 0)
+    who = np.maximum.accumulate(who)                              # the row reaching furthest so far
+    hit = (pg[r][1:] == pg[r][:-1]) & (pg[r][1:] * days + s_off[r][1:] <= reach[:-1])
+    j = np.flatnonzero(hit)
+    pairs = sorted(zip(r[who[j]].tolist(), r[j + 1].tolist()), key=lambda ab: ab[1])
+    return dup, pairs
 
 
 def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> tuple[pd.Series, list[Finding]]:

@@ -6,6 +6,7 @@ supply its own `maaltal` / `vaegte`, which take precedence for the year.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from importlib import resources
@@ -21,6 +22,13 @@ HELAARSPERSONER = "helaarspersoner"
 
 
 def _bundled(name: str) -> pd.DataFrame:
+    """A bundled data table (a copy: callers may change it)."""
+    return _read_bundled(name).copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _read_bundled(name: str) -> pd.DataFrame:
+    # package data does not change while the process runs: read each file once
     with resources.files("jobstatus_xl").joinpath("data", name).open("rb") as fh:
         return pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8")
 

@@ -6,12 +6,13 @@ Everything here works on unrounded figures; rounding happens only when a figure 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .helaarspersoner import Basis, _as_days, clipped, employed_in, shares
+from .helaarspersoner import Basis, _as_days, clipped, days_counted, days_in_period, employed_in, shares
 from .periods import Period
 from .rules import KK, UNIT_NAMES, YearRules, parse_numbers
 
@@ -51,26 +52,32 @@ def aggregate(register: Register, rules: YearRules, period: Period | None = None
     f = register.forloeb
     start, slut = _as_days(f["start"]), _as_days(f["slut"])    # datetime64[D] once, not per helper
     clip = clipped(start, slut, period)     # once: both the shares and the overlaps come from it
-    share = shares(clip, period, basis, f["timer_pr_uge"] if "timer_pr_uge" in f else None)
     overlaps = clip[2]
-    # Group sums on integer codes (forvaltning x ordning), not groupby on two object columns.
-    u_codes, u_uniques = pd.factorize(f["forvaltning"], use_na_sentinel=False)
-    o_codes, o_uniques = pd.factorize(f["ordning"], use_na_sentinel=False)
-    n_u, n_o = len(u_uniques), len(o_uniques)
-    key = u_codes.astype(np.int64) * n_o + o_codes
-    # status: pandas' compensated group sum (bit-identical to the figures so far; np.bincount's plain
-    # sum differs in the last digits), grouped on the one int64 key, which is what makes it fast
-    status = np.zeros(n_u * n_o)
-    if len(key):
-        sums = pd.Series(share).groupby(key, sort=False).sum()
-        status[sums.index.to_numpy()] = sums.to_numpy()
+    # Group sums on integer codes (forvaltning x ordning): the parsed register's categoricals give them.
+    u_codes, u_names = _codes(f["forvaltning"])
+    o_codes, o_names = _codes(f["ordning"])
+    n_u, n_o = len(u_names), len(o_names)
+    key = u_codes * n_o + o_codes
+    hours = f["timer_pr_uge"].to_numpy(dtype=float) if "timer_pr_uge" in f else None
+    if basis == "hverdage" and hours is not None and not np.isnan(hours).all():
+        # hours make each share a fraction: pandas' compensated group sum keeps the last digits
+        share = shares(clip, period, basis, hours)
+        status = np.zeros(n_u * n_o)
+        if len(key):
+            sums = pd.Series(share).groupby(key, sort=False).sum()
+            status[sums.index.to_numpy()] = sums.to_numpy()
+    else:
+        # whole days (calendar or weekdays) per group, summed exactly, then one division per group
+        days = days_counted(clip, period, basis).astype(float)
+        status = np.bincount(key, weights=days, minlength=n_u * n_o) / days_in_period(period, basis)
     count = np.bincount(key[overlaps], minlength=n_u * n_o)
     grouped = pd.DataFrame({"status": status, "antal_forloeb": count.astype(np.int64)},
-                           index=pd.MultiIndex.from_product([list(u_uniques), list(o_uniques)],
+                           index=pd.MultiIndex.from_product([list(u_names), list(o_names)],
                                                             names=["enhed", "ordning"]))
+    present = np.bincount(u_codes, minlength=n_u) > 0
     # Every forvaltning gets a table, with zeros where it has no forløb, so KK's target is
     # always the sum of all seven and table numbers never shift.
-    units = _units(pd.Series(FORVALTNINGER + list(u_uniques), dtype=object))
+    units = _units(pd.Series(FORVALTNINGER + [u for u, p in zip(u_names, present) if p], dtype=object))
     full = pd.MultiIndex.from_product([units, list(rules.group)], names=["enhed", "ordning"])
     schemes = grouped.reindex(full, fill_value=0)
     schemes["antal_forloeb"] = schemes["antal_forloeb"].astype(float)
@@ -80,19 +87,32 @@ def aggregate(register: Register, rules: YearRules, period: Period | None = None
         month = reference_month or period.last_month
         on = employed_in(_as_days(fj["start"]), _as_days(fj["slut"]), month)
         # people employed per forvaltning: distinct (id, forvaltning) pairs, counted on integer codes
-        i_codes = pd.factorize(fj["id"].to_numpy()[on], use_na_sentinel=False)[0].astype(np.int64)
-        fu_codes, fu_uniques = pd.factorize(fj["forvaltning"].to_numpy()[on], use_na_sentinel=False)
-        n_f = max(len(fu_uniques), 1)
-        seen = np.zeros((int(i_codes.max()) + 1 if len(i_codes) else 0) * n_f, dtype=bool)
-        seen[i_codes * n_f + fu_codes] = True        # dense table: at most one row per id
-        per_unit = seen.reshape(-1, n_f).sum(axis=0)[:len(fu_uniques)]
-        fleks = pd.Series(per_unit.astype(float), index=pd.Index(list(fu_uniques), dtype=object, name="forvaltning"))
+        i_codes, _ = _codes(fj["id"])
+        fu_codes, fu_names = _codes(fj["forvaltning"])
+        n_f = max(len(fu_names), 1)
+        pairs = np.sort(i_codes[on] * n_f + fu_codes[on])
+        first = np.ones(len(pairs), dtype=bool)
+        first[1:] = pairs[1:] != pairs[:-1]
+        per_unit = np.bincount(pairs[first] % n_f, minlength=len(fu_names))
+        fleks = pd.Series(per_unit.astype(float), index=pd.Index(list(fu_names), dtype=object, name="forvaltning"))
+        fleks = fleks[np.bincount(fu_codes, minlength=len(fu_names)) > 0]
     elif register.fleksjob_antal is not None:
         fleks = register.fleksjob_antal.astype(float)
     else:
         fleks = pd.Series(dtype=float)
     fleks = fleks.reindex(units, fill_value=0.0)
     return Aggregates(rules.year, schemes, fleks)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, Sequence]:
+    """(int64 codes, names) of a column: a categorical's own codes and the parser's person numbers
+    as they are, else factorized; missing values are not expected here (the parser left them out)."""
+    if column.dtype.kind == "i":
+        return column.to_numpy().astype(np.int64), range(int(column.max()) + 1 if len(column) else 0)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64), list(column.cat.categories)
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes.astype(np.int64), list(uniques)
 
 
 def aggregates_from_table(table: pd.DataFrame, rules: YearRules) -> Aggregates:
