@@ -251,14 +251,17 @@ def _dates(fz: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
 def _parse_date_values(obj: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(obj)
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    kinds = pd.Series(obj).map(type).to_numpy()
-    is_str = kinds == str
-    text = np.where(is_str, pd.Series(obj).where(is_str, "").astype(str).str.strip().to_numpy(), "")
-    blank = pd.isna(pd.Series(obj)).to_numpy() | (is_str & (text == ""))
+    kinds = [type(v) for v in obj]
+    is_str = np.fromiter((k is str for k in kinds), dtype=bool, count=n)
+    sidx = np.flatnonzero(is_str)
+    text = np.full(n, "", dtype=object)          # stripped text of the str values (no str() of a date)
+    if len(sidx):
+        text[sidx] = [v.strip() for v in obj[sidx]]
+    blank = pd.isna(obj) | (is_str & (text == ""))
     bad = np.zeros(n, dtype=bool)
 
     # datetimes and dates (openpyxl, xlwings, pandas)
-    is_dt = np.array([k in (dt.datetime, dt.date, pd.Timestamp) for k in kinds]) if n else np.zeros(0, bool)
+    is_dt = np.fromiter((k in _DATE_TYPES for k in kinds), dtype=bool, count=n)
     if is_dt.any():
         out[is_dt] = pd.to_datetime(pd.Series(obj[is_dt]), errors="coerce").to_numpy().astype("datetime64[D]")
 
@@ -267,7 +270,9 @@ def _parse_date_values(obj: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     is_num = np.array([issubclass(k, numbers.Real) and not issubclass(k, (bool, np.bool_)) for k in kinds],
                       dtype=bool) if n else np.zeros(0, bool)
     is_num = is_num & (~blank)
-    serial_text = is_str & pd.Series(text).str.fullmatch(r"\d{4,7}(\.\d+)?").to_numpy()
+    serial_text = np.zeros(n, dtype=bool)
+    if len(sidx):
+        serial_text[sidx] = pd.Series(text[sidx], dtype=object).str.fullmatch(r"\d{4,7}(\.\d+)?").to_numpy(dtype=bool)
     for mask, raw in ((is_num, obj), (serial_text, text)):
         if mask.any():
             s = pd.to_numeric(pd.Series(raw[mask]), errors="coerce").to_numpy(dtype=float)

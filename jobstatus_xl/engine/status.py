@@ -156,16 +156,23 @@ def compute_status(agg: Aggregates, rules: YearRules) -> pd.DataFrame:
         fleks = pd.concat([fleks, pd.Series({KK: fleks.sum()})])
         units = units + [KK]
 
+    group = list(rules.group)
+    order = [KK] + [u for u in units if u != KK]
+    # one lookup for all units: status and antal forløb as (unit x scheme) arrays
+    full = schemes.reindex(pd.MultiIndex.from_product([order, group]), fill_value=0.0)
+    status = full["status"].to_numpy(dtype=float).reshape(len(order), len(group))
+    antal = full["antal_forloeb"].to_numpy(dtype=float).reshape(len(order), len(group))
+    fleks_of = fleks.to_dict()
     rows = []
-    for enhed in [KK] + [u for u in units if u != KK]:
-        part = schemes.loc[enhed].reindex(list(rules.group), fill_value=0.0)
-        for ordning, r in part.iterrows():
-            rows.append((enhed, ordning, r["status"], np.nan, np.nan, r["antal_forloeb"]))
-        s = float(part["status"].sum())
+    for k, enhed in enumerate(order):
+        for j, ordning in enumerate(group):
+            rows.append((enhed, ordning, status[k, j], np.nan, np.nan, antal[k, j]))
+        s = float(np.nansum(status[k]))             # as pandas sums: blanks skipped
         t = rules.target(enhed, "maaltal_gruppe", units)
         a_group = _ratio(s, t)
-        rows.append((enhed, SAMLET, s, t, a_group, float(part["antal_forloeb"].sum(min_count=1))))
-        fj = float(fleks.get(enhed, 0.0))
+        n_forloeb = np.nan if np.isnan(antal[k]).all() else float(np.nansum(antal[k]))
+        rows.append((enhed, SAMLET, s, t, a_group, n_forloeb))
+        fj = float(fleks_of.get(enhed, 0.0))
         tf = rules.target(enhed, "maaltal_fleksjob", units)
         a_fleks = _ratio(fj, tf)
         rows.append((enhed, rules.fleksjob, fj, tf, a_fleks, np.nan))

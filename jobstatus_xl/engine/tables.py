@@ -53,17 +53,18 @@ class NoteTable:
 
 def note_table(tidy: pd.DataFrame, enhed: str, number: int) -> NoteTable:
     year = int(tidy["aar"].iloc[0])
-    rows = tidy[tidy["enhed"] == enhed].set_index("linje")
+    # plain records: a handful of lines per unit, looked up by name
+    rows = {r["linje"]: r for r in tidy[tidy["enhed"] == enhed].to_dict("records")}
     cols = columns(year)
     # compute_status orders each unit's lines: group schemes, Samlet, the fleksjob scheme, Samlet målopfyldelse
-    lines = list(rows.index)
+    lines = list(rows)
     group = lines[:lines.index(SAMLET)]
     fleks = lines[lines.index(SAMLET) + 1]
     data: dict[str, list[float]] = {}
     nan = math.nan
-    samlet = rows.loc[SAMLET]
+    samlet = rows[SAMLET]
     for i, ordning in enumerate(group):
-        r = rows.loc[ordning]
+        r = rows[ordning]
         first = i == 0  # the note shows the group's totals once, beside its first row
         data[scheme_label(ordning)] = [r["status"],
                                        samlet["status"] if first else nan,
@@ -71,10 +72,10 @@ def note_table(tidy: pd.DataFrame, enhed: str, number: int) -> NoteTable:
                                        samlet["maalopfyldelse"] if first else nan,
                                        r["antal_forloeb"]]
     data[ROW_ANTAL] = [nan, nan, nan, nan, samlet["antal_forloeb"]]
-    f = rows.loc[fleks]
+    f = rows[fleks]
     data[ROW_FLEKSJOB] = [f["status"], nan, f["maaltal"], f["maalopfyldelse"], nan]
-    data[ROW_SAMLET] = [nan, nan, nan, rows.at[SAMLET_MAAL, "maalopfyldelse"], nan]
-    frame = pd.DataFrame.from_dict(data, orient="index", columns=cols)
+    data[ROW_SAMLET] = [nan, nan, nan, rows[SAMLET_MAAL]["maalopfyldelse"], nan]
+    frame = pd.DataFrame.from_dict(data, orient="index", columns=cols).astype(float)
     return NoteTable(number, year, enhed, table_title(number, enhed, year), frame)
 
 
