@@ -58,13 +58,19 @@ class YearRules:
     def target(self, enhed: str, column: str, units: list[str]) -> float:
         """A unit's target. KK is the sum of the forvaltninger's when they are known (domain rule);
         a KK row is used only when no forvaltning targets are given (e.g. 2023)."""
-        t = self.targets
+        t = self._targets[column]
         if enhed != KK:
-            return float(t.at[enhed, column]) if enhed in t.index else float("nan")
-        parts = [u for u in units if u != KK and u in t.index]
+            return t.get(enhed, float("nan"))
+        parts = [t[u] for u in units if u != KK and u in t]
         if parts:
-            return float(t.loc[parts, column].sum())
-        return float(t.at[KK, column]) if KK in t.index else float("nan")
+            given = [p for p in parts if not math.isnan(p)]      # as pandas sums: blanks skipped
+            return math.fsum(given) if all(map(math.isfinite, given)) else float(sum(given))
+        return t.get(KK, float("nan"))
+
+    @functools.cached_property
+    def _targets(self) -> dict[str, dict[str, float]]:
+        # column -> unit -> target, as plain floats (looked up per unit and line of every table)
+        return {col: {str(k): float(v) for k, v in self.targets[col].items()} for col in self.targets.columns}
 
 
 def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFrame | None = None,
@@ -160,5 +166,5 @@ def parse_number(value) -> float:
 
 def of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     """Rows whose `aar` is `year`, whether it came as text ("2024"), number (2024.0) or "2024,0"."""
-    aar = pd.to_numeric(frame["aar"].astype(str).str.strip().str.replace(",", ".", regex=False), errors="coerce")
-    return frame[(aar == year).to_numpy()]
+    # year tables have a handful of rows: plain Python beats a chain of pandas string operations
+    return frame[np.array([parse_number(v) == year for v in frame["aar"]], dtype=bool)]

@@ -52,9 +52,19 @@ class NoteTable:
 
 
 def note_table(tidy: pd.DataFrame, enhed: str, number: int) -> NoteTable:
-    year = int(tidy["aar"].iloc[0])
-    # plain records: a handful of lines per unit, looked up by name
-    rows = {r["linje"]: r for r in tidy[tidy["enhed"] == enhed].to_dict("records")}
+    return _note_table(_lines_by_unit(tidy), int(tidy["aar"].iloc[0]), enhed, number)
+
+
+def _lines_by_unit(tidy: pd.DataFrame) -> dict[str, dict[str, dict]]:
+    """unit -> line -> record, in the tidy order: a handful of lines per unit, looked up by name."""
+    out: dict[str, dict[str, dict]] = {}
+    for r in tidy.to_dict("records"):
+        out.setdefault(r["enhed"], {})[r["linje"]] = r
+    return out
+
+
+def _note_table(lines: dict[str, dict[str, dict]], year: int, enhed: str, number: int) -> NoteTable:
+    rows = lines[enhed]
     cols = columns(year)
     # compute_status orders each unit's lines: group schemes, Samlet, the fleksjob scheme, Samlet målopfyldelse
     lines = list(rows)
@@ -75,7 +85,7 @@ def note_table(tidy: pd.DataFrame, enhed: str, number: int) -> NoteTable:
     f = rows[fleks]
     data[ROW_FLEKSJOB] = [f["status"], nan, f["maaltal"], f["maalopfyldelse"], nan]
     data[ROW_SAMLET] = [nan, nan, nan, rows[SAMLET_MAAL]["maalopfyldelse"], nan]
-    frame = pd.DataFrame.from_dict(data, orient="index", columns=cols).astype(float)
+    frame = pd.DataFrame(np.array(list(data.values()), dtype=float), index=list(data), columns=cols)
     return NoteTable(number, year, enhed, table_title(number, enhed, year), frame)
 
 
@@ -87,13 +97,14 @@ def table_title(number: int, enhed: str, year: int) -> str:
 
 def note_tables(tidy: pd.DataFrame, previous: pd.DataFrame | None = None) -> list[NoteTable]:
     """Tables as numbered in the note: 1 = KK, 2 = KK previous year, 3.. = each forvaltning."""
-    tables = [note_table(tidy, KK, 1)]
+    lines, year = _lines_by_unit(tidy), int(tidy["aar"].iloc[0])
+    tables = [_note_table(lines, year, KK, 1)]
     if previous is not None:
         tables.append(note_table(previous, KK, 2))
     number = 3
-    for enhed in dict.fromkeys(tidy["enhed"]):
+    for enhed in lines:
         if enhed != KK:
-            tables.append(note_table(tidy, enhed, number))
+            tables.append(_note_table(lines, year, enhed, number))
             number += 1
     return tables
 
