@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import baseline_xlsx, engine_bench, floor, libreoffice, roundtrips, synth
+from . import baseline_xlsx, engine_bench, floor, libreoffice, primitives, roundtrips, synth
 
 ROOT = Path(__file__).resolve().parent.parent
 REL = 1e-9
@@ -288,6 +288,11 @@ def run(args) -> dict:
             log(f"DISAGREEMENT: refresh_all on the Book vs the engine, n={r['n']:,}: {r['mismatches']}")
             raise Disagreement(2)
 
+    # ---- what touching each id once costs, beside the floor (the bound the checks put on the engine)
+    prim_n = 1_000_000 if 1_000_000 in sizes else max(sizes)
+    log(f"primitives: passes over the ids beside the floor, n={prim_n:,}")
+    results["primitives"] = {"n": prim_n, "rows": primitives.measure(prim_n, 5)}
+
     for mode in modes:
         for r in engine[mode]:
             r.pop("figures", None)
@@ -349,6 +354,9 @@ def summarise(results: dict, sizes: list[int], modes: list[str]) -> dict:
         if len(ns) >= 2:
             growth[f"engine_{m}_last_decade"] = slope(ns[-2:], [eng[m][n]["median_seconds"] for n in ns[-2:]])
     growth["floor"] = slope(sorted(floor_t), [floor_t[n] for n in sorted(floor_t)])
+    if len(floor_t) >= 2:
+        last2 = sorted(floor_t)[-2:]
+        growth["floor_last_decade"] = slope(last2, [floor_t[n] for n in last2])
     for layout in baseline_xlsx.LAYOUTS:
         pts = sorted((r["n"], r["median_calculate_seconds"]) for r in lo["rows"] if r["layout"] == layout)
         if len(pts) >= 2:
@@ -563,6 +571,21 @@ def markdown(res: dict) -> str:
     cr = t["constant_round_trips"]
     L.append(f"| {cr['target']} | – | {cr.get('value', cr.get('why'))} | {_met(cr['met'])} |")
     L.append("")
+    prim = res.get("primitives")
+    if prim:
+        L.append(f"## What touching the ids costs (n={prim['n']:,}, benchmarks/primitives.py)")
+        L.append("")
+        L.append("The engine checks every distinct id (blank, Excel error, CPR number, stray spaces) and needs a "
+                 "number per person for copies, overlaps and the fleksjob headcount. Ids arrive as Python str "
+                 "objects, so no engine that checks them can avoid one pass of Python over them. The cheapest such "
+                 "passes, measured in the same run beside the floor (median of 5):")
+        L.append("")
+        L.append("| what | time | ÷ floor |")
+        L.append("|---|---|---|")
+        base = prim["rows"][0][1]
+        for what, sec in prim["rows"]:
+            L.append(f"| {what} | {_s(sec)} | {_x(sec / base)} |")
+        L.append("")
     for mode in modes:
         prof = next((r.get("profile") for r in res["engine"][mode] if r.get("profile")), None)
         if not prof:

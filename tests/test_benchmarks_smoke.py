@@ -42,8 +42,11 @@ def _check_structure(res: dict, sizes: list[int], modes: list[str]) -> None:
             assert "method" in r["memory"]
     for r in res["engine"][modes[0]]:
         assert r["floor"]["median_seconds"] > 0
-    assert set(res["summary"]["targets"]) == {"engine_vs_libreoffice", "engine_vs_floor", "linear_growth",
-                                              "constant_round_trips"}
+    assert set(res["summary"]["targets"]) == {f"{t}|{m}" for t in ("engine_vs_libreoffice", "engine_vs_floor",
+                                                                    "linear_growth") for m in modes} | {"constant_round_trips"}
+    prim = res["primitives"]
+    assert prim["n"] == max(sizes) and [what for what, _ in prim["rows"]][0].startswith("numpy floor")
+    assert all(sec > 0 for _, sec in prim["rows"])
     rt = res["roundtrips"]
     assert "rows" in rt or "unavailable" in rt
     for r in rt.get("rows", []):
@@ -56,7 +59,7 @@ def test_quick_run_without_libreoffice(tmp_path):
     _check_structure(res, [1000, 3000], ["sheet_values"])
     assert res["agreement_check"]["passed"] is None
     assert res["libreoffice"]["rows"] == []
-    assert res["summary"]["targets"]["engine_vs_libreoffice"]["met"] is None
+    assert res["summary"]["targets"]["engine_vs_libreoffice|sheet_values"]["met"] is None
 
 
 @requires_libreoffice
