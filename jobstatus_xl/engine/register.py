@@ -44,6 +44,7 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _SERIAL_MIN, _SERIAL_MAX = 10000, 2958465
 _MAX_LISTED = 1000  # findings of one kind beyond this are summarised in one line
 _DATE_TYPES = (dt.datetime, dt.date, pd.Timestamp)
+_DIGIT_OR_NON_ASCII = bytes(1 if (0x30 <= c <= 0x39 or c >= 0x80) else 0 for c in range(256))
 
 
 def fold_key(text) -> str:
@@ -172,9 +173,10 @@ def _text_candidates(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     # a CPR number needs 10 digits, and a value that short in bytes has fewer characters still
     long_ = np.flatnonzero(ends - starts >= 10)
     if len(long_):
-        digits = (b - 0x30 < 10) | (b >= 0x80)          # uint8 wraps below '0'
+        # 1 for an ASCII digit or a non-ASCII byte, else 0: one C pass over the bytes, one buffer
+        digits = np.frombuffer(raw.translate(_DIGIT_OR_NON_ASCII), dtype=np.uint8)
         # reduceat over [start, next start): the terminating NUL is no digit
-        count = np.add.reduceat(digits.view(np.uint8), starts, dtype=np.int32)
+        count = np.add.reduceat(digits, starts, dtype=np.int32)
         cpr[idx[long_]] = count[long_] >= 10
     return blank, err, cpr, strip
 
@@ -603,13 +605,26 @@ def _conflicts(person: np.ndarray, group: np.ndarray, unit: np.ndarray | None, s
     pg = person.astype(np.int64) * G + group
     bd, bu = days.bit_length(), (U - 1).bit_length()             # bits of a day offset, of a unit
     if (P * G - 1).bit_length() + 2 * bd + bu <= _PACK_BITS:
-        key = np.sort((((pg << bd | s_off) << bd | e_off) << bu) | unit)
-        top = key >> (bu + 2 * bd) << bd                         # the person-group, shifted to sit above a day
+        # in place, one int64 array at a time: at 10M rows every temporary is 80 MB of fresh memory
+        key = pg << bd
+        key |= s_off
+        key <<= bd
+        key |= e_off
+        key <<= bu
+        key |= unit
+        key.sort()
+        top = key >> (bu + 2 * bd)
+        top <<= bd                                               # the person-group, shifted to sit above a day
         mask = (1 << bd) - 1
-        k_s = top | (key >> (bu + bd) & mask)                    # person-group and start
-        k_e = top | (key >> bu & mask)                           # person-group and end
-        reach = np.maximum.accumulate(k_e)                       # furthest end so far, the group on top
-        hit = (key[1:] == key[:-1]) | (k_s[1:] <= reach[:-1])
+        k_s = key >> (bu + bd)
+        k_s &= mask
+        k_s |= top                                               # person-group and start
+        reach = key >> bu
+        reach &= mask
+        reach |= top                                             # person-group and end ...
+        np.maximum.accumulate(reach, out=reach)                  # ... the furthest so far, the group on top
+        hit = k_s[1:] <= reach[:-1]
+        hit |= key[1:] == key[:-1]
         if not hit.any():
             return np.zeros(0, np.int64), []
         sub = np.flatnonzero(np.isin(pg, np.unique(top[1:][hit] >> bd)))
