@@ -28,6 +28,9 @@ class Register:
 
     forloeb: id, forvaltning, ordning, start, slut (NaT = running), timer_pr_uge (float, may be NaN)
     fleksjob: id, forvaltning, start, slut — employment spells; or None
+    From `parse_register`: id is a person number (int64, one per distinct id), forvaltning and
+    ordning are categoricals of the valid names, so `aggregate` groups on integer codes; plain
+    object columns work too (they are factorized).
     fleksjob_antal: enhed -> headcount in the reference month, when spells are not available
     """
 
