@@ -108,7 +108,7 @@ def _factorize(values) -> _Fz:
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy().astype(np.intp)
         return _Fz(codes, np.asarray(s.cat.categories.astype(object), dtype=object))
-    if s.dtype.kind == "M":
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":     # numpy datetime64 (not tz-aware)
         days = s.to_numpy().astype("datetime64[D]").view(np.int64)
         valid = days != np.iinfo(np.int64).min
         if valid.any():
