@@ -45,6 +45,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as SafeET
@@ -58,6 +59,9 @@ from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, OWNED_SHEET
                      SHEET_TIDLIGERE, FMT_DATE, NOTE_FONT, SheetGrid, raw_input_from_grids, result_grids,
                      a1, row_styles)
 from .xlsxguard import check_package
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # ---------------------------------------------------------------- limits for files we read
 # (the package itself: `xlsxguard`, shared with `jobstatus-xl check`)
@@ -819,7 +823,7 @@ def write_demo_workbook(path) -> Path:
     return path
 
 
-def _demo_frames() -> dict[str, "pd.DataFrame"]:
+def _demo_frames() -> dict[str, pd.DataFrame]:
     raw = demo_input()
     return {SHEET_FORLOEB: raw.forloeb.frame, SHEET_FLEKSJOB: raw.fleksjob.frame, SHEET_TIDLIGERE: raw.previous.frame}
 
@@ -850,7 +854,7 @@ def _typed(column: str, value):
     return text
 
 
-def fill_input_tables(data: bytes, frames: dict[str, "pd.DataFrame"]) -> bytes:
+def fill_input_tables(data: bytes, frames: dict[str, pd.DataFrame]) -> bytes:
     """`data` with the given input sheets' tables replaced by `frames` (the tables grow to fit)."""
     wb = _load(data, "skabelon", keep_vba=True, keep_links=True)
     for sheet, frame in frames.items():
