@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 import xlwings_harness as h
+from xlwings_harness import server_flavour_only  # noqa: F401  (autouse fixture)
 
 from jobstatus_xl import macros, sheets
 from jobstatus_xl.engine import pipeline
@@ -18,18 +19,10 @@ STATUS_SHEETS = [s for s in sheets.OWNED_SHEETS if s.startswith("Tabel ")]
 USER_SHEET = "Mine noter"
 
 
-@pytest.fixture(autouse=True)
-def _server_flavour(request):
-    if not h.SERVER_FLAVOUR and request.node.originalname != "test_runs_in_the_server_flavour":
-        pytest.skip("xlwings was imported without its remote engine in this process; "
-                    "test_runs_in_the_server_flavour runs this module again in a fresh one")
-
-
 def test_runs_in_the_server_flavour():
-    if not h.SERVER_FLAVOUR:
-        h.rerun_in_server_process(__file__)
-    else:
+    def check():
         assert "remote" in [e.name for e in h.xw.engines]
+    h.runs_in_the_server_flavour(__file__, check)
 
 
 class Run:

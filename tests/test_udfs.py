@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import xlwings_harness as h
 from xlwings_harness import call_cell, call_udf, col, excel_error, formatted_date, one, serial
+from xlwings_harness import server_flavour_only  # noqa: F401  (autouse fixture)
 
 from jobstatus_xl import udfs
 from jobstatus_xl.engine import helaarspersoner as hp
@@ -40,18 +41,10 @@ OPTIONAL_BY_FUNCTION = {"STATUSTABEL": OPTIONAL | {"period_start", "period_end"}
 DANISH = re.compile(r"[æøåÆØÅ]|\b(og|eller|for|med|som|i|en|et|fx|dag|tom|valgfri)\b")
 
 
-@pytest.fixture(autouse=True)
-def _server_flavour(request):
-    if not h.SERVER_FLAVOUR and request.node.originalname != "test_runs_in_the_server_flavour":
-        pytest.skip("xlwings was imported without the server flavour in this process; "
-                    "test_runs_in_the_server_flavour runs this module again in a fresh one")
-
-
 def test_runs_in_the_server_flavour():
-    if not h.SERVER_FLAVOUR:
-        h.rerun_in_server_process(__file__)
-    else:
+    def check():
         assert all(hasattr(getattr(udfs, name), "__xlfunc__") for name in EXPECTED_SIGNATURES)
+    h.runs_in_the_server_flavour(__file__, check)
 
 
 # ---------------------------------------------------------------- the engine's answers for the demo register

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 SERVER_ENV = {"XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial"}
 RERUN_MARK = "JOBSTATUS_XL_SERVER_RERUN"
@@ -75,6 +76,25 @@ def rerun_in_server_process(test_file: str | Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, f"re-run in a server-flavour process failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+
+
+@pytest.fixture(autouse=True)
+def server_flavour_only(request):
+    """Autouse in a module that imports it: every test but `test_runs_in_the_server_flavour` skips
+    when xlwings was imported without its remote engine in this process; that test (see
+    `runs_in_the_server_flavour`) then runs the whole module again in a fresh one."""
+    if not SERVER_FLAVOUR and request.node.originalname != "test_runs_in_the_server_flavour":
+        pytest.skip("xlwings was imported without its remote engine in this process; "
+                    "test_runs_in_the_server_flavour runs this module again in a fresh one")
+
+
+def runs_in_the_server_flavour(test_file: str | Path, check) -> None:
+    """The body of a module's `test_runs_in_the_server_flavour`: `check()` here, or the module again
+    in a fresh server-flavour process."""
+    if not SERVER_FLAVOUR:
+        rerun_in_server_process(test_file)
+    else:
+        check()
 
 
 # ---------------------------------------------------------------- UDFs, as Excel's add-in calls them
