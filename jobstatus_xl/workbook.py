@@ -146,10 +146,12 @@ def _rows(ws, min_row: int = 1, max_row: int | None = None, max_col: int | None 
     if isinstance(ws, ReadOnlyWorksheet):
         ws.reset_dimensions()        # rows as stored, not padded to a declared (maybe huge) size
         return ws.iter_rows(min_row=min_row, max_row=max_row, max_col=max_col, values_only=True)
+    from openpyxl.cell.rich_text import CellRichText
     held: dict[int, dict[int, object]] = {}
     for (r, c), cell in ws._cells.items():
         if r >= min_row and (max_row is None or r <= max_row) and (max_col is None or c <= max_col):
-            held.setdefault(r, {})[c] = cell.value
+            v = cell.value
+            held.setdefault(r, {})[c] = str(v) if isinstance(v, CellRichText) else v
     last = max(held, default=min_row - 1)
 
     def generate():
@@ -363,7 +365,9 @@ def refresh_bytes(data: bytes, name: str = "projektmappe", *, verify: bool = Tru
     inputs are read from that: formula cells count with the values Excel computed for them, as in
     `read_workbook_input`, without a second parse of the register."""
     check_package(data, name, too_big_hint=_TOO_BIG_HINT)
-    wb = _load(data, name, keep_vba=True, keep_links=True)
+    # rich_text: a cell with formatted runs (a bold word in a note) is written back with its runs,
+    # not flattened to plain text; its value counts as that text (see `_rows`)
+    wb = _load(data, name, keep_vba=True, keep_links=True, rich_text=True)
     foreign = [ws for ws in wb.worksheets if ws.title not in OWNED_SHEETS]
     before = {ws.title: _trimmed(_rows(ws)) for ws in foreign}
     foreign_formulas = {ws.title: {c.coordinate for c in ws._cells.values() if c.data_type == "f"} for ws in foreign}

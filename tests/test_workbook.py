@@ -630,3 +630,35 @@ def test_libreoffice_opens_the_refreshed_demo_workbook(tmp_path):
     assert_libreoffice_sees_the_layout(probe)
     assert probe["tables"]["tblForloeb"] == ["Forløb", 0, 0, 5, 3708]
     assert "ATTAINMENT(C5" in probe["formulas"]["Tabel 1!E5"].upper()
+
+
+def test_rich_text_in_a_users_sheet_and_an_input_cell_survives_a_refresh(tmp_path):
+    # "loses nothing": a note with a bold word on the user's own sheet keeps its formatting, and a
+    # rich-text id in the register counts as its plain text
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    wb = openpyxl.load_workbook(io.BytesIO(small_filled()), keep_vba=True, rich_text=True)
+    note = CellRichText(["Husk: ", TextBlock(InlineFont(b=True, color="FFC00000"), "BUF"), " mangler måltal"])
+    wb.create_sheet(USER_SHEET)["A1"] = note
+    forloeb = wb[sheets.SHEET_FORLOEB]
+    plain_id = forloeb["A2"].value
+    forloeb["A2"] = CellRichText([TextBlock(InlineFont(i=True), plain_id[:3]), plain_id[3:]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp_path / "status.xlsm"
+    path.write_bytes(workbook.restore_package(small_filled(), buf.getvalue(), {}))
+    workbook.refresh_file(path)
+    after = openpyxl.load_workbook(path, rich_text=True)
+    kept = after[USER_SHEET]["A1"].value
+    assert isinstance(kept, CellRichText) and str(kept) == str(note)
+    bold = [b for b in kept if isinstance(b, TextBlock)]
+    assert [(b.text, b.font.b) for b in bold] == [("BUF", True)]
+    assert isinstance(after[sheets.SHEET_FORLOEB]["A2"].value, CellRichText)      # the input cell, too
+    assert cells(path.read_bytes(), True)["Tabel 1"] == cells(_refreshed(small_filled(), tmp_path), True)["Tabel 1"]
+
+
+def _refreshed(data: bytes, tmp_path) -> bytes:
+    path = tmp_path / "plain.xlsm"
+    path.write_bytes(data)
+    workbook.refresh_file(path)
+    return path.read_bytes()
