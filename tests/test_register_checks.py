@@ -561,22 +561,24 @@ def _conflicts_by_hand(person, group, unit, s, e):
     return dup, hit
 
 
-@pytest.mark.parametrize("pack_bits", [62, 0], ids=["packed sort", "exact path only"])
+@pytest.mark.parametrize("pack_bits,chunk", [(62, 1 << 20), (62, 3), (0, 1 << 20)],
+                         ids=["packed sort", "packed sort in slices of 3 rows", "exact path only"])
 @given(rows=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 1), st.integers(0, 30),
                                st.one_of(st.none(), st.integers(0, 12))), min_size=0, max_size=40))
 @settings(max_examples=300, deadline=None)
-def test_copies_and_overlaps_match_a_brute_force_check(pack_bits, rows):
+def test_copies_and_overlaps_match_a_brute_force_check(pack_bits, chunk, rows):
     import jobstatus_xl.engine.register as register
     person = np.array([r[0] for r in rows], dtype=np.int64)
     group = np.array([r[1] for r in rows], dtype=np.int64)
     unit = np.array([r[2] for r in rows], dtype=np.int64)
     s = np.array([r[3] for r in rows], dtype=np.int64) + 19000
     e = np.array([_NAT if r[4] is None else r[3] + 19000 + r[4] for r in rows], dtype=np.int64)
-    saved, register._PACK_BITS = register._PACK_BITS, pack_bits
+    saved = register._PACK_BITS, register._CHUNK_ROWS
+    register._PACK_BITS, register._CHUNK_ROWS = pack_bits, chunk
     try:
         dup, pairs = register._conflicts(person, group, unit, s, e)
     finally:
-        register._PACK_BITS = saved
+        register._PACK_BITS, register._CHUNK_ROWS = saved
     want_dup, want_hit = _conflicts_by_hand(person, group, unit, s, e)
     assert set(dup.tolist()) == want_dup
     assert {b for _, b in pairs} == want_hit

@@ -112,7 +112,8 @@ def _factorize(values) -> _Fz:
         days = s.to_numpy().astype("datetime64[D]").view(np.int64)
         valid = days != np.iinfo(np.int64).min
         if valid.any():
-            d0, d1 = int(days[valid].min()), int(days[valid].max())
+            big = np.iinfo(np.int64).max
+            d0, d1 = int(days.min(where=valid, initial=big)), int(days.max(where=valid, initial=-big))
             if d1 - d0 <= 4 * len(days) + 1024:     # a dense range of days: the day number is the code
                 uniques = np.arange(d0, d1 + 1).astype("datetime64[D]")
                 return _Fz(np.where(valid, days - d0, -1), uniques, dates=uniques)
@@ -532,8 +533,11 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     keep = ~error & ~blank_row
     rows = np.flatnonzero(keep)
     group = columns["ordning"] if with_scheme else forv_code
-    unit = forv_code[rows] if with_scheme else None
-    dup, pairs = _conflicts(id_key[rows], group[rows], unit, s_day[rows], e_day[rows])
+
+    def kept(a: np.ndarray) -> np.ndarray:        # no copy when every row is kept (the usual case)
+        return a if len(rows) == n else a[rows]
+    dup, pairs = _conflicts(kept(id_key), kept(group), kept(forv_code) if with_scheme else None,
+                            kept(s_day), kept(e_day))
     c.rows(_at(n, rows[dup]), ADVARSEL, "id",
            lambda i: "Rækken er en præcis kopi af en tidligere række og tælles kun én gang.")
     what = "samme ordning" if with_scheme else "samme forvaltning"
@@ -543,7 +547,7 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
                                   "hvis det er en fejl.", raekke=int(rows[b]) + first_row,
                                   kolonne=cols.get("start", "start")))
     keep[rows[dup]] = False
-    clean = _clean_frame(with_scheme, keep, columns, valid_units, schemes_all)
+    clean = _clean_frame(with_scheme, None if keep.all() else keep, columns, valid_units, schemes_all)
     return clean, findings + c.findings
 
 
@@ -557,26 +561,28 @@ def _at(n: int, idx: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _clean_frame(with_scheme: bool, keep: np.ndarray, columns: dict[str, np.ndarray],
+def _clean_frame(with_scheme: bool, keep: np.ndarray | None, columns: dict[str, np.ndarray],
                  units=(), schemes=()) -> pd.DataFrame:
-    """The clean register: forvaltninger and ordninger as categoricals of the valid names (so the
-    aggregation groups on integer codes), the id as a person number, dates as datetime64."""
-    def cat(name, categories):
-        codes = columns[name][keep] if name in columns else np.zeros(0, np.int64)
-        return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+    """The clean register (the rows `keep` marks; None = all): forvaltninger and ordninger as
+    categoricals of the valid names (so the aggregation groups on integer codes), the id as a person
+    number, dates as datetime64."""
+    def col(name, empty_dtype):
+        if name not in columns:
+            return np.zeros(0, empty_dtype)
+        return columns[name] if keep is None else columns[name][keep]
 
-    def dates(name):
-        return (columns[name][keep] if name in columns else np.zeros(0, "datetime64[D]")).astype("datetime64[ns]")
+    def cat(name, categories):
+        return pd.Categorical.from_codes(col(name, np.int64), categories=pd.Index(categories, dtype=object))
 
     # the id as a person number: one per distinct id (after stripping spaces), so the aggregation
     # counts people on integers; the id text itself is never needed after the checks
-    frame = {"id": columns["id"][keep] if "id" in columns else np.zeros(0, np.int64),
-             "forvaltning": cat("forvaltning", units)}
+    frame = {"id": col("id", np.int64), "forvaltning": cat("forvaltning", units)}
     if with_scheme:
         frame["ordning"] = cat("ordning", schemes)
-    frame["start"], frame["slut"] = dates("start"), dates("slut")
+    frame["start"] = col("start", "datetime64[D]").astype("datetime64[ns]")
+    frame["slut"] = col("slut", "datetime64[D]").astype("datetime64[ns]")
     if with_scheme:
-        frame["timer_pr_uge"] = columns["timer_pr_uge"][keep] if "timer_pr_uge" in columns else np.zeros(0)
+        frame["timer_pr_uge"] = col("timer_pr_uge", float)
     return pd.DataFrame(frame)
 
 
@@ -597,55 +603,98 @@ def _conflicts(person: np.ndarray, group: np.ndarray, unit: np.ndarray | None, s
     if n < 2:
         return np.zeros(0, np.int64), []
     unit = np.zeros(n, np.int64) if unit is None else unit
+    running = e_day == _NAT
     d0 = int(s_day.min())
     days = int(max(s_day.max(), e_day.max())) - d0 + 2          # the last value stands for "running"
-    e_off = np.where(e_day == _NAT, days - 1, e_day - d0)
-    s_off = s_day - d0
     G, U, P = int(group.max()) + 1, int(unit.max()) + 1, int(person.max()) + 1
-    pg = person.astype(np.int64) * G + group
     bd, bu = days.bit_length(), (U - 1).bit_length()             # bits of a day offset, of a unit
+
+    def offsets(idx):
+        """(person-group, start offset, end offset) of the rows `idx` (a slice or positions)."""
+        pg = person[idx].astype(np.int64) * G + group[idx]
+        e = e_day[idx] - d0
+        e[running[idx]] = days - 1
+        return pg, s_day[idx] - d0, e
+
     if (P * G - 1).bit_length() + 2 * bd + bu <= _PACK_BITS:
-        # in place, one int64 array at a time: at 10M rows every temporary is 80 MB of fresh memory
-        key = pg << bd
-        key |= s_off
-        key <<= bd
-        key |= e_off
-        key <<= bu
-        key |= unit
-        key.sort()
-        top = key >> (bu + 2 * bd)
-        top <<= bd                                               # the person-group, shifted to sit above a day
-        mask = (1 << bd) - 1
-        k_s = key >> (bu + bd)
-        k_s &= mask
-        k_s |= top                                               # person-group and start
-        reach = key >> bu
-        reach &= mask
-        reach |= top                                             # person-group and end ...
-        np.maximum.accumulate(reach, out=reach)                  # ... the furthest so far, the group on top
-        hit = k_s[1:] <= reach[:-1]
-        hit |= key[1:] == key[:-1]
-        if not hit.any():
+        involved = _packed_conflicts(person, group, unit, s_day, e_day, running, G, d0, days, bd, bu)
+        if involved is None:
             return np.zeros(0, np.int64), []
-        sub = np.flatnonzero(np.isin(pg, np.unique(top[1:][hit] >> bd)))
+        sub = np.concatenate([a + np.flatnonzero(np.isin(offsets(slice(a, a + _CHUNK_ROWS))[0], involved))
+                              for a in range(0, n, _CHUNK_ROWS)])
     else:                                                        # too wide to pack: the exact path on all rows
         sub = np.arange(n)
-    # The exact path, on the rows of the persons involved: copies (the earliest row of a set stays) ...
-    r = sub[np.lexsort((sub, unit[sub], e_off[sub], s_off[sub], pg[sub]))]
-    eq = ((pg[r][1:] == pg[r][:-1]) & (s_off[r][1:] == s_off[r][:-1]) & (e_off[r][1:] == e_off[r][:-1])
-          & (unit[r][1:] == unit[r][:-1]))
-    dup = np.sort(r[1:][eq])
+    # The exact path, on the rows of the persons involved (positions local to `sub`, which ascends):
+    # copies first (the earliest row of a set stays) ...
+    pg, s_off, e_off = offsets(sub)
+    u = unit[sub]
+    local = np.arange(len(sub))
+    o = np.lexsort((local, u, e_off, s_off, pg))
+    eq = ((pg[o][1:] == pg[o][:-1]) & (s_off[o][1:] == s_off[o][:-1]) & (e_off[o][1:] == e_off[o][:-1])
+          & (u[o][1:] == u[o][:-1]))
+    dup = np.sort(o[1:][eq])
     # ... then overlaps among the rest, by start (ties by row)
-    rest = np.setdiff1d(sub, dup, assume_unique=True)
-    r = rest[np.lexsort((rest, s_off[rest], pg[rest]))]
-    val = pg[r] * days + e_off[r]
+    rest = np.setdiff1d(local, dup, assume_unique=True)
+    o = rest[np.lexsort((rest, s_off[rest], pg[rest]))]
+    val = pg[o] * days + e_off[o]
     reach = np.maximum.accumulate(val)
-    who = np.where(val == reach, np.arange(len(r)), 0)
+    who = np.where(val == reach, np.arange(len(o)), 0)
     who = np.maximum.accumulate(who)                              # the row reaching furthest so far
-    hit = (pg[r][1:] == pg[r][:-1]) & (pg[r][1:] * days + s_off[r][1:] <= reach[:-1])
+    hit = (pg[o][1:] == pg[o][:-1]) & (pg[o][1:] * days + s_off[o][1:] <= reach[:-1])
     j = np.flatnonzero(hit)
-    pairs = sorted(zip(r[who[j]].tolist(), r[j + 1].tolist()), key=lambda ab: ab[1])
-    return dup, pairs
+    pairs = sorted(zip(sub[o[who[j]]].tolist(), sub[o[j + 1]].tolist()), key=lambda ab: ab[1])
+    return sub[dup], pairs
+
+
+_CHUNK_ROWS = 1 << 20   # element-wise work in slices: no 80 MB temporaries at 10M rows, cache-sized ones
+
+
+def _packed_conflicts(person, group, unit, s_day, e_day, running, G: int, d0: int, days: int, bd: int,
+                      bu: int) -> np.ndarray | None:
+    """The person-groups (person * G + group) that have a copy or an overlap, or None: the rows
+    packed into int64 keys (person-group, start, end, unit), sorted once, and scanned in slices;
+    the last key and furthest end of a slice are compared with the next slice's first row."""
+    n = len(person)
+    key = np.empty(n, dtype=np.int64)
+    for a in range(0, n, _CHUNK_ROWS):
+        sl = slice(a, a + _CHUNK_ROWS)
+        k = key[sl]
+        np.multiply(person[sl], G, out=k, casting="unsafe")
+        k += group[sl]
+        k <<= bd
+        k += s_day[sl]
+        k -= d0
+        k <<= bd
+        e = e_day[sl] - d0
+        e[running[sl]] = days - 1
+        k |= e
+        k <<= bu
+        k |= unit[sl]
+    key.sort()
+    mask = (1 << bd) - 1
+    found, carry, carry_key = [], None, None
+    for a in range(0, n, _CHUNK_ROWS):
+        k = key[a:a + _CHUNK_ROWS]
+        top = k >> (bu + 2 * bd)
+        top <<= bd                                   # the person-group, shifted to sit above a day
+        k_s = k >> (bu + bd)
+        k_s &= mask
+        k_s |= top                                   # person-group and start
+        reach = k >> bu
+        reach &= mask
+        reach |= top                                 # person-group and end ...
+        np.maximum.accumulate(reach, out=reach)      # ... the furthest so far (the group on top keeps
+        #     an earlier group's reach below this one's). Within the slice only: the previous slice
+        #     matters just for the first row, since a group whose first row here does not overlap
+        #     starts afresh above everything before it, and one whose first row does is flagged.
+        hit = np.empty(len(k), dtype=bool)
+        hit[1:] = k_s[1:] <= reach[:-1]
+        hit[1:] |= k[1:] == k[:-1]
+        hit[0] = carry is not None and (k_s[0] <= carry or k[0] == carry_key)
+        if hit.any():
+            found.append(np.unique(top[hit] >> bd))
+        carry, carry_key = int(reach[-1]), int(k[-1])
+    return np.unique(np.concatenate(found)) if found else None
 
 
 def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> tuple[pd.Series, list[Finding]]:
