@@ -495,7 +495,7 @@ def markdown(res: dict) -> str:
     L.append("- *sheet values*: the register as the xlwings reader hands it over (`sheets.table_from_grid`'s "
              "output: object columns of str, datetime.datetime, None for blank cells, float): the engine hashes "
              "every cell once to find the distinct values. *typed columns*: what a reader that types columns "
-             "itself gives (`pandas.read_csv(dtype=\"category\")`, an Arrow dictionary column): categoricals for "
+             "itself would give (an Arrow dictionary column, say): categoricals for "
              "text (a code per row into the distinct ids, forvaltninger, ordninger), datetime64 dates, float hours. "
              "Both go through every check (ids, CPR numbers, Excel errors, dates, copies, overlaps).")
     L.append("- *numpy floor*: overlap days + `np.bincount` per forvaltning × ordning, plus the fleksjob December "
