@@ -135,13 +135,8 @@ def _text_candidates(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     for every exact check; other values as the exact checks need (numbers may be CPR numbers).
     """
     n = len(uniques)
-    every = np.ones(n, dtype=bool)
-    if n == 0:
-        return every, every.copy(), every.copy(), every.copy()
     if pd.api.types.infer_dtype(uniques, skipna=False) == "string":
-        is_str = every.copy()
-    elif n <= 256:
-        return every, every.copy(), every.copy(), every.copy()
+        is_str = np.ones(n, dtype=bool)
     else:
         is_str = np.fromiter((type(v) is str for v in uniques), dtype=bool, count=n)
     # the exact checks: only text is blank or an Excel error; a date (as datetime) holds no CPR number;
