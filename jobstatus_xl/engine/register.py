@@ -177,20 +177,13 @@ def _text_candidates(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     return blank, err, cpr, strip
 
 
-def _per_unique(fz: tuple[np.ndarray, np.ndarray], which: int, check, default=False, dtype=bool) -> np.ndarray:
-    """`check(value)` for the uniques the pre-filter `which` leaves; `default` for the rest."""
+def _per_unique(fz: _Fz, which: int, check) -> np.ndarray:
+    """`check(value)` for the uniques the pre-filter `which` leaves; False for the rest."""
     uniques = fz[1]
-    cand = fz.candidates[which] if isinstance(fz, _Fz) else np.ones(len(uniques), dtype=bool)
-    out = np.full(len(uniques), default, dtype=dtype)
-    j = np.flatnonzero(cand)
+    out = np.zeros(len(uniques), dtype=bool)
+    j = np.flatnonzero(fz.candidates[which])
     if len(j):
-        vals = [check(v) for v in uniques[j]]
-        if dtype is object:
-            tmp = np.empty(len(j), dtype=object)
-            tmp[:] = vals
-            out[j] = tmp
-        else:
-            out[j] = vals
+        out[j] = [check(v) for v in uniques[j]]
     return out
 
 
@@ -203,16 +196,16 @@ def _spread(codes: np.ndarray, per_unique: np.ndarray, missing) -> np.ndarray:
     return table.take(codes)
 
 
-def _blank(fz: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def _blank(fz: _Fz) -> np.ndarray:
     """Empty cells: missing, or text with nothing but spaces."""
     blank_u = _per_unique(fz, 0, lambda v: isinstance(v, str) and not v.strip())
     return _spread(fz[0], blank_u, True)
 
 
-def _cpr_u(fz: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def _cpr_u(fz: _Fz) -> np.ndarray:
     """Per unique: does it hold something that looks like a CPR number?"""
     uniques = fz[1]
-    cand = fz.candidates[2] if isinstance(fz, _Fz) else np.ones(len(uniques), dtype=bool)
+    cand = fz.candidates[2]
     out = np.zeros(len(uniques), dtype=bool)
     j = np.flatnonzero(cand)
     if len(j):
@@ -237,9 +230,9 @@ def parse_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _dates(_factorize(values))
 
 
-def _dates(fz: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _dates(fz: _Fz) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     codes, uniques = fz
-    if getattr(fz, "dates", None) is not None:        # a typed date column: blank is missing, nothing is bad
+    if fz.dates is not None:        # a typed date column: blank is missing, nothing is bad
         return _spread(codes, fz.dates, np.datetime64("NaT")), codes < 0, np.zeros(len(codes), dtype=bool)
     d_u, blank_u, bad_u = _parse_date_values(uniques)
     return (_spread(codes, d_u, np.datetime64("NaT")).astype("datetime64[D]"),
@@ -344,13 +337,13 @@ class _Collector:
                                          "samme problem.", kolonne=self.columns.get(canon, canon)))
 
 
-def _codes(fz: tuple[np.ndarray, np.ndarray], valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+def _codes(fz: _Fz, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Map raw codes to valid ones (case, spacing, known short forms); (mapped, unknown mask)."""
     index, unknown = _valid_codes(fz, valid, aliases)
     return np.array(list(valid) + [None], dtype=object).take(index), unknown
 
 
-def _valid_codes(fz, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+def _valid_codes(fz: _Fz, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Each row's index into `valid` (-1 where unknown or missing) and the unknown mask; decided
     once per distinct raw value, never a Python object per row."""
     lookup = {fold_key(v): v for v in valid}
@@ -450,7 +443,7 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     error |= unknown
 
     id_codes, id_uniques = fz["id"]
-    strip_u = fz["id"].candidates[3] if isinstance(fz["id"], _Fz) else np.ones(len(id_uniques), dtype=bool)
+    strip_u = fz["id"].candidates[3]
     if strip_u.any():
         # ids the same after stripping spaces are one person: one code per distinct stripped text
         text_u = id_uniques.copy()
