@@ -597,25 +597,22 @@ def _conflicts(person: np.ndarray, group: np.ndarray, unit: np.ndarray | None, s
     G, U, P = int(group.max()) + 1, int(unit.max()) + 1, int(person.max()) + 1
     bd, bu = days.bit_length(), (U - 1).bit_length()             # bits of a day offset, of a unit
 
-    def offsets(idx):
-        """(person-group, start offset, end offset) of the rows `idx` (a slice or positions)."""
-        pg = person[idx].astype(np.int64) * G + group[idx]
-        e = e_day[idx] - d0
-        e[running[idx]] = days - 1
-        return pg, s_day[idx] - d0, e
+    def person_group(idx):
+        """person * G + group of the rows `idx` (a slice or positions)."""
+        return person[idx].astype(np.int64) * G + group[idx]
 
     if (P * G - 1).bit_length() + 2 * bd + bu <= _PACK_BITS:
         involved = _packed_conflicts(person, group, unit, s_day, e_day, running, G, d0, days, bd, bu)
         if involved is None:
             return np.zeros(0, np.int64), []
-        sub = np.concatenate([a + np.flatnonzero(np.isin(offsets(slice(a, a + _CHUNK_ROWS))[0], involved))
+        sub = np.concatenate([a + np.flatnonzero(np.isin(person_group(slice(a, a + _CHUNK_ROWS)), involved))
                               for a in range(0, n, _CHUNK_ROWS)])
     else:                                                        # too wide to pack: the exact path on all rows
         sub = np.arange(n)
     # The exact path, on the rows of the persons involved (positions local to `sub`, which ascends):
     # copies first (the earliest row of a set stays) ...
-    pg, s_off, e_off = offsets(sub)
-    u = unit[sub]
+    pg, s_off, e_off, u = person_group(sub), s_day[sub] - d0, e_day[sub] - d0, unit[sub]
+    e_off[running[sub]] = days - 1
     local = np.arange(len(sub))
     o = np.lexsort((local, u, e_off, s_off, pg))
     eq = ((pg[o][1:] == pg[o][:-1]) & (s_off[o][1:] == s_off[o][:-1]) & (e_off[o][1:] == e_off[o][:-1])
