@@ -59,6 +59,7 @@ from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, OWNED_SHEET
                      SHEET_TIDLIGERE, FMT_DATE, NOTE_FONT, SheetGrid, raw_input_from_grids, result_grids,
                      a1, row_styles)
 from .xlsxguard import check_package
+from .xlsx.style import SHEET_WIDTHS, sheet_widths, style_sheet, write_grid  # noqa: F401 - the template builder's
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -201,111 +202,6 @@ def _as_bytes(source, name: str | None) -> tuple[bytes, str]:
     if not path.is_file():
         raise _fejl(path.name, f"Filen '{path}' findes ikke.")
     return path.read_bytes(), name or path.name
-
-
-# ================================================================ writing grids (shared with the template builder)
-
-def _styles():
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    thin = Side(style="thin", color="8EA9DB")
-    return {
-        "title": Font(bold=True, size=13),
-        "subtitle": Font(italic=True, color="595959"),
-        "header_font": Font(bold=True),
-        "header_fill": PatternFill("solid", fgColor="DDEBF7"),
-        "header_border": Border(bottom=thin),
-        "header_align": Alignment(wrap_text=True, vertical="center"),
-        "header_align_right": Alignment(wrap_text=True, vertical="center", horizontal="right"),
-        "total": Font(bold=True),
-        "note": Font(**NOTE_FONT),
-    }
-
-
-# Column widths (characters) of the sheets this package lays out.
-_STATUS_WIDTHS = {"A": 46, "B": 13, "C": 13, "D": 13, "E": 15, "F": 15, "G": 9}
-SHEET_WIDTHS = {
-    SHEET_SETTINGS: {"A": 28, "B": 14, "C": 90},
-    SHEET_OVERVIEW: {"A": 8, "B": 44, "C": 16, "D": 16, "E": 17, "F": 9},
-    SHEET_CHECK: {"A": 10, "B": 16, "C": 8, "D": 16, "E": 100},
-}
-
-
-def sheet_widths(name: str) -> dict[str, float]:
-    if name in SHEET_WIDTHS:
-        return SHEET_WIDTHS[name]
-    if name.startswith("Tabel "):
-        return _STATUS_WIDTHS
-    if name in INPUT_COLUMNS:
-        return {chr(65 + i): (34 if col == "ordning" else 16) for i, col in enumerate(INPUT_COLUMNS[name])}
-    return {}
-
-
-def write_grid(ws, grid: SheetGrid) -> None:
-    """Replace `ws`'s cells by `grid`: values, formulas, number formats and the house look.
-
-    Only cells are touched; the sheet itself (its code name, charts, column widths, page setup)
-    stays, so the VBA project's document module and the overview's charts keep pointing at it.
-    """
-    st = _styles()
-    if ws.max_row > 1 or ws.max_column > 1 or ws["A1"].value is not None:
-        ws.delete_rows(1, ws.max_row)
-    for r, row in enumerate(grid.cells, start=1):
-        for c, value in enumerate(row, start=1):
-            if value is None:
-                continue
-            value, prefixed = stored_text(value)
-            cell = ws.cell(row=r, column=c, value=value)
-            if prefixed:
-                # Excel's text prefix as the style it is: shown without an apostrophe, never a
-                # formula (openpyxl would store "=..." as one), and still text when edited.
-                cell.data_type = "s"
-                cell.quotePrefix = True
-            if isinstance(value, (dt.date, dt.datetime)):
-                cell.number_format = FMT_DATE
-    for ref, fmt in grid.formats.items():
-        for row in ws[ref] if ":" in ref else [[ws[ref]]]:
-            for cell in row:
-                cell.number_format = fmt
-    owned = grid.name in OWNED_SHEETS
-    if owned:
-        ws["A1"].font = st["title"]
-        if grid.rows() > 1:
-            ws["A2"].font = st["subtitle"]
-    width = max((len(r) for r in grid.cells), default=0)
-    looks = row_styles(grid)
-    for header_row, _ in looks["header"]:
-        if owned:
-            ws.row_dimensions[header_row].height = 32     # room for two lines of wrapped header
-        for c in range(1, width + 1):
-            cell = ws.cell(row=header_row, column=c)
-            if cell.value is None:
-                continue
-            cell.font, cell.fill, cell.border = st["header_font"], st["header_fill"], st["header_border"]
-            numeric = grid.name.startswith("Tabel ") and c > 1       # over right-aligned figures
-            cell.alignment = st["header_align_right"] if numeric else st["header_align"]
-    for first, last in looks["total"]:
-        for r in range(first, last + 1):
-            for c in range(1, width + 1):
-                ws.cell(row=r, column=c).font = st["total"]
-    for first, last in looks["note"]:
-        for r in range(first, last + 1):
-            ws.cell(row=r, column=1).font = st["note"]
-
-
-def style_sheet(ws) -> None:
-    """Column widths, frozen header, print setup for one of our sheets (idempotent)."""
-    for col, width in sheet_widths(ws.title).items():
-        ws.column_dimensions[col].width = width
-    if ws.title in INPUT_COLUMNS or ws.title == SHEET_SETTINGS:
-        ws.freeze_panes = "A2"
-    if ws.title in OWNED_SHEETS:
-        # Printed (and rendered to PDF) one table per landscape page width; the overview with its
-        # charts on one page.
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 1 if ws.title == SHEET_OVERVIEW else 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 # ================================================================ the refresh
