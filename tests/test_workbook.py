@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobstatus_xl import sheets, workbook, xlsxguard
+from jobstatus_xl.xlsx import atomic, owned, package, reader, sheetxml, verify
 from jobstatus_xl.cli import main
 from jobstatus_xl.engine.findings import InputError
 from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
@@ -108,11 +109,20 @@ def rezip(original: bytes, entries: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def _comparable(value):
+    """Array and data-table formulas are objects without equality in openpyxl: compare their parts."""
+    if isinstance(value, openpyxl.worksheet.formula.ArrayFormula):
+        return ("array", value.ref, value.text)
+    if isinstance(value, openpyxl.worksheet.formula.DataTableFormula):
+        return ("dataTable", tuple(sorted(dict(value).items())))
+    return value
+
+
 def cells(data: bytes, data_only: bool) -> dict[str, list[tuple]]:
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:
         # array formulas are objects without equality: compare their parts
-        return {ws.title: [tuple(workbook._comparable(v) for v in r) for r in ws.iter_rows(values_only=True)]
+        return {ws.title: [tuple(_comparable(v) for v in r) for r in ws.iter_rows(values_only=True)]
                 for ws in wb.worksheets}
     finally:
         wb.close()
@@ -303,23 +313,25 @@ def _fail_on_nth_call(monkeypatch, owner, name, n, exc):
 
 
 FAILURES = {
-    # openpyxl has written some sheets of the new package when this fires
-    "while openpyxl writes sheets": lambda mp: _fail_on_nth_call(
-        mp, openpyxl.writer.excel.ExcelWriter, "write_worksheet", 9, RuntimeError("disk full (simulated)")),
-    "while putting back ribbon and cached values": lambda mp: _fail_on_nth_call(
-        mp, workbook, "fill_cached_values", 3, RuntimeError("simulated")),
+    # some owned sheets' XML has been written when this fires
+    "while writing the owned sheets": lambda mp: _fail_on_nth_call(
+        mp, owned, "sheet_xml", 5, RuntimeError("simulated")),
+    "while writing the package": lambda mp: _fail_on_nth_call(
+        mp, package.Package, "raw_entry", 7, OSError(28, "No space left on device (simulated)")),
     "while flushing the temporary file": lambda mp: _fail_on_nth_call(
-        mp, workbook.os, "fsync", 1, OSError(28, "No space left on device (simulated)")),
+        mp, atomic.os, "fsync", 1, OSError(28, "No space left on device (simulated)")),
     "at the rename": lambda mp: _fail_on_nth_call(
-        mp, workbook.os, "replace", 1, PermissionError(13, "file is open in Excel (simulated)")),
+        mp, atomic.os, "replace", 1, PermissionError(13, "file is open in Excel (simulated)")),
     "a check finds an input sheet changed": lambda mp: mp.setattr(
-        workbook, "write_grid", _write_grid_and_damage_an_input_sheet),
+        package, "write_package", _write_package_and_damage_an_input_sheet),
 }
 
 
-def _write_grid_and_damage_an_input_sheet(ws, grid, _real=workbook.write_grid):
-    _real(ws, grid)
-    ws.parent[sheets.SHEET_FORLOEB]["A2"] = "ødelagt"
+def _write_package_and_damage_an_input_sheet(pkg, replaced, dropped=frozenset(), added=None,
+                                             _real=package.write_package):
+    forloeb = {s.name: s.part for s in pkg.sheets()}[sheets.SHEET_FORLOEB]
+    damaged = pkg.read(forloeb).replace(b"<c ", b'<c s="0" ', 1)     # the same cells, other bytes
+    return _real(pkg, {**replaced, forloeb: damaged}, dropped, added)
 
 
 @pytest.mark.parametrize("failure", FAILURES)
@@ -334,79 +346,36 @@ def test_a_failure_at_any_point_leaves_the_workbook_byte_identical(failure, tmp_
     assert listing(tmp_path) == before          # same bytes, and no temporary file left behind
 
 
-def test_sheets_that_come_out_byte_identical_are_not_read_back(tmp_path, monkeypatch):
-    """The read-back skips a sheet only when its XML and everything it is read with are unchanged."""
-    path = tmp_path / "status.xlsm"
-    path.write_bytes(with_user_sheet(small_filled()))
-    workbook.refresh_file(path)
-    once = path.read_bytes()
-    read = []
-    real = workbook._cell_rows
-
-    def recorded(data, name, data_only, skip=frozenset()):
-        rows = real(data, name, data_only, skip)
-        read.append(set(rows))
-        return rows
-    monkeypatch.setattr(workbook, "_cell_rows", recorded)
-    new, _, _ = workbook.refresh_bytes(once, path.name)
-    assert workbook.unchanged_sheets(once, new) >= set(sheets.INPUT_SHEETS)
-    assert read and all(not (r & set(sheets.INPUT_SHEETS)) for r in read)
-    assert cells(new, False) == cells(once, False) and cells(new, True) == cells(once, True)
-
-
-def _date_style_made_general(data: bytes) -> bytes:
-    """`data` with every cell style's number format set to General: the same sheet XML now reads
-    its dates as plain numbers."""
-    entries = zip_entries(data)
-    entries["xl/styles.xml"] = re.sub(rb'(<xf\b[^>]*?)numFmtId="\d+"', rb'\1numFmtId="0"', entries["xl/styles.xml"])
-    return rezip(data, entries)
-
-
-def test_a_sheet_with_the_same_xml_but_other_styles_is_still_compared():
-    once = workbook.refresh_bytes(small_filled())[0]
-    changed = _date_style_made_general(once)
-    assert zip_entries(changed)["xl/worksheets/sheet2.xml"] == zip_entries(once)["xl/worksheets/sheet2.xml"]
-    assert sheets.SHEET_FORLOEB not in workbook.unchanged_sheets(once, changed)
-    with pytest.raises(workbook.NothingLostError, match=sheets.SHEET_FORLOEB):
-        workbook.verify_nothing_lost(once, changed)
-
-
-@pytest.mark.parametrize("what, part", [("billeder", "xl/media/image1.png"),
-                                        ("dynamiske matrixformler", "xl/metadata.xml"),
-                                        ("udsnitsværktøjer", "xl/slicers/slicer1.xml")])
-def test_content_openpyxl_cannot_write_back_stops_the_refresh(what, part, tmp_path, capsys):
-    # Parts openpyxl drops on save (pictures without Pillow, Excel 365 metadata, slicers): the
-    # refresh must refuse rather than save a workbook without them.
-    entries = zip_entries(small_filled())
-    entries[part] = b"<x/>" if part.endswith(".xml") else b"\x89PNG\r\n\x1a\n"
-    path = tmp_path / "status.xlsm"
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    path.write_bytes(out.getvalue())
-    before = listing(tmp_path)
-    code, _, err = run_cli(capsys, "refresh", path)
-    assert code == 1
-    assert what in err and "ikke ændret" in err
-    assert listing(tmp_path) == before
-
-
-def test_bad_input_exits_2_and_leaves_the_workbook_untouched(tmp_path, capsys):
+def test_bad_input_exits_2_and_writes_only_the_kontrol_sheet(tmp_path, capsys):
+    # As the ribbon does: the findings go to Kontrol, the tables and everything else stay.
     frames = workbook._demo_frames()
     bad = frames[sheets.SHEET_FORLOEB].copy()
     bad.loc[4, "slut"] = "2023-01-01"              # ends before it starts
     bad.loc[7, "forvaltning"] = "ØFK"              # no such forvaltning
     path = tmp_path / "status.xlsm"
-    path.write_bytes(workbook.fill_input_tables(TEMPLATE.read_bytes(), {**frames, sheets.SHEET_FORLOEB: bad}))
-    before = listing(tmp_path)
+    once = workbook.refresh_bytes(with_user_sheet(small_filled()))[0]   # tables with figures, then bad input
+    entries = zip_entries(once)
+    parts = workbook.sheet_parts(entries)
+    filled = zip_entries(workbook.fill_input_tables(TEMPLATE.read_bytes(), {**frames, sheets.SHEET_FORLOEB: bad}))
+    entries[parts[sheets.SHEET_FORLOEB]] = filled[workbook.sheet_parts(filled)[sheets.SHEET_FORLOEB]]
+    path.write_bytes(rezip(once, entries))
+    before = zip_entries(path.read_bytes())
     code, out, err = run_cli(capsys, "refresh", path)
     assert code == 2
-    assert listing(tmp_path) == before
-    assert "Projektmappen er ikke ændret" in err
+    assert "Kun arket 'Kontrol' er opdateret" in err and "tabellerne er ikke ændret" in err
     assert re.search(r"FEJL: Forløb, række 6, kolonne 'slut'", err)
     assert "ØKF" in err                             # the nearest valid code is suggested
     assert out == ""
+    after = zip_entries(path.read_bytes())
+    kontrol = parts[sheets.SHEET_CHECK]
+    assert list(after) == list(before)
+    assert {n for n in after if after[n] != before[n]} <= {kontrol, "xl/styles.xml"}
+    got = cells(path.read_bytes(), True)[sheets.SHEET_CHECK]
+    assert got[1][0].startswith("2 fejl")
+    errors = [r for r in got[4:] if r[0] == "fejl"]
+    assert len(errors) == 2 and any("ØKF" in (r[4] or "") for r in errors)
+    assert cells(path.read_bytes(), True)["Tabel 1"] == cells(once, True)["Tabel 1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["status.xlsm"]
 
 
 def _zip(files: dict[str, bytes], compress=zipfile.ZIP_DEFLATED) -> bytes:
@@ -475,7 +444,9 @@ def test_a_hostile_sheet_dimension_does_not_blow_up_memory():
     ws.append(sheets.INPUT_COLUMNS[sheets.SHEET_FORLOEB])
     ws.cell(row=1_048_576, column=16_384, value="x")
     ws.cell(row=5, column=1, value="DEMO-1")
-    rows = workbook._sheet_rows(_read_only(wb)[sheets.SHEET_FORLOEB], "x")
+    buf = io.BytesIO()
+    wb.save(buf)
+    rows = reader.read_grids(package.Package(buf.getvalue()), "x", [sheets.SHEET_FORLOEB])[sheets.SHEET_FORLOEB]
     assert len(rows) == 5 and all(len(r) == 6 for r in rows)
 
 
@@ -495,12 +466,6 @@ def test_one_far_away_cell_in_a_users_sheet_is_kept_without_filling_the_memory(t
     mine.reset_dimensions()
     rows = list(mine.iter_rows(values_only=True))
     assert len(rows) == 1_048_576 and rows[0] == ("mine tal",) and rows[-1][16_383] == "langt væk"
-
-
-def _read_only(wb):
-    buf = io.BytesIO()
-    wb.save(buf)
-    return openpyxl.load_workbook(io.BytesIO(buf.getvalue()), read_only=True)
 
 
 _cell = st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12), st.integers(-10**6, 10**8),
