@@ -3,8 +3,8 @@
 Both fronts that open a workbook with openpyxl -- the headless refresh (`workbook.py`) and the
 reconciliation of published tables (`checks.py`) -- call `check_package` first, so one set of
 limits holds for every file a user hands us. The limits are declared sizes from the zip
-directory, checked without decompressing anything; only the first 64 kB of each XML part is read,
-to refuse a DTD. Every refusal is an `InputError` with a Danish message naming the file.
+directory, checked without decompressing anything; then every XML part is streamed through once,
+whole, to refuse a DTD wherever it stands (a parser meets it wherever it stands). Every refusal is an `InputError` with a Danish message naming the file.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ MAX_UNCOMPRESSED_BYTES = 2 * 2**30       # all parts together, as declared in th
 MAX_PART_BYTES = 256 * 2**20             # one part other than a worksheet (openpyxl reads those whole)
 MAX_COMPRESSION_RATIO = 250              # zip bombs compress far better than any sheet XML
 RATIO_FROM_BYTES = 1_000_000             # small parts may compress well; only big ones are judged
-_DTD_SCAN_BYTES = 65536
+_DTD_SCAN_BYTES = 1 << 20                # read per step; a marker across two steps is caught by the overlap
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_OVERLAP = max(map(len, _DTD_MARKERS)) - 1
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 
@@ -92,8 +94,19 @@ def _refuse_dtds(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -
     The XML parsers behind openpyxl refuse them too; this names the part and the reason."""
     for info in infos:
         if info.filename.endswith(_XML_SUFFIXES):
-            with zf.open(info) as fh:
-                head = fh.read(_DTD_SCAN_BYTES)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            if _has_dtd(zf, info):
                 raise _refuse(name, f"Delen '{_part(info.filename)}' indeholder en XML-DTD (<!DOCTYPE>), som Excel "
                                     "aldrig skriver, og kan ikke læses. Filen afvises af sikkerhedshensyn.")
+
+
+def _has_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    tail = b""
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(_DTD_SCAN_BYTES)
+            if not chunk:
+                return False
+            window = tail + chunk
+            if any(m in window for m in _DTD_MARKERS):
+                return True
+            tail = window[-_OVERLAP:]

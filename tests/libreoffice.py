@@ -152,25 +152,30 @@ def recalculate(path, timeout: float = 180.0) -> Sheets:
 
 def convert_to_pdf(path, outdir, page: int | str | None = None, timeout: float = 120.0) -> Path:
     """Render a workbook to PDF with `soffice --convert-to pdf`; `page` (e.g. 2 or "2-3") limits the pages."""
-    soffice = _require()
-    path, outdir = Path(path), Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
     target = "pdf"
     if page is not None:
         options = {"PageRange": {"type": "string", "value": str(page)}}
         target = "pdf:calc_pdf_Export:" + json.dumps(options, separators=(",", ":"))
-    pdf = outdir / (path.stem + ".pdf")
-    pdf.unlink(missing_ok=True)
+    return convert(path, outdir, target, "pdf", timeout)
+
+
+def convert(path, outdir, target: str, suffix: str, timeout: float = 120.0) -> Path:
+    """`soffice --convert-to TARGET` (e.g. "xlsm:Calc MS Excel 2007 VBA XML"): load and save `path`."""
+    soffice = _require()
+    path, outdir = Path(path), Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    out = outdir / (path.stem + "." + suffix)
+    out.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="lo_profile_") as profile:
         # A private profile: with a shared one soffice hands the job to any running instance.
         cmd = [soffice, "--headless", "--norestore", "--nolockcheck",
                f"-env:UserInstallation={Path(profile).as_uri()}",
                "--convert-to", target, "--outdir", str(outdir), str(path)]
-        done = _run(cmd, timeout, f"PDF conversion of {path.name}")
-    if not pdf.is_file():  # soffice exits 0 even when it could not convert
-        raise RuntimeError(f"soffice wrote no PDF for {path} (exit {done.returncode})\n"
+        done = _run(cmd, timeout, f"conversion of {path.name} to {suffix}")
+    if not out.is_file():  # soffice exits 0 even when it could not convert
+        raise RuntimeError(f"soffice wrote no {suffix} for {path} (exit {done.returncode})\n"
                            f"--- stderr ---\n{done.stderr.strip()}\n--- stdout ---\n{done.stdout.strip()}")
-    return pdf
+    return out
 
 
 def pdf_to_png(pdf, out_prefix, dpi: int = 100, timeout: float = 120.0) -> list[Path]:
