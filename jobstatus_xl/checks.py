@@ -272,13 +272,20 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
 
 # ---------------------------------------------------------------- a workbook in the template layout
 
-def _sheet_grid(ws, sizes: dict[str, int]) -> list[list]:
-    """The first rows of a sheet, streamed; a status sheet's XML is refused if it is implausibly big."""
-    part = getattr(ws, "_worksheet_path", None)
-    if part is not None and sizes.get(part, 0) > MAX_STATUS_SHEET_BYTES:
-        raise InputError([Finding(FEJL, ws.title, f"Arket fylder {size_text(sizes[part])} udpakket; et statusark "
+def _sheet_grid(sheets, name: str, sizes: dict[str, int]) -> list[list]:
+    """The first rows of a sheet, streamed (A1 on, GRID_WIDTH wide, row n at index n-1); a status
+    sheet's XML is refused if it is implausibly big."""
+    part = sheets.refs[name].part
+    if sizes.get(part, 0) > MAX_STATUS_SHEET_BYTES:
+        raise InputError([Finding(FEJL, name, f"Arket fylder {size_text(sizes[part])} udpakket; et statusark "
                                   f"fylder få kilobyte (grænsen er {size_text(MAX_STATUS_SHEET_BYTES)}).")])
-    return [list(r) for r in ws.iter_rows(min_row=1, max_row=MAX_SHEET_ROWS, max_col=GRID_WIDTH, values_only=True)]
+    grid: list[list] = []
+    for n, row in sheets.rows(name, GRID_WIDTH):
+        if n > MAX_SHEET_ROWS:
+            break
+        grid.extend([None] * GRID_WIDTH for _ in range(n - 1 - len(grid)))
+        grid.append(row + [None] * (GRID_WIDTH - len(row)))
+    return grid
 
 
 def _year_from_title(grid: list[list]) -> int | None:
@@ -289,42 +296,38 @@ def _year_from_title(grid: list[list]) -> int | None:
 
 
 def _load_workbook(path: Path) -> list[PublishedTable]:
-    import openpyxl  # only the workbook front needs it
+    from .xlsx.atomic import read_source
+    from .xlsx.reader import SheetReader, open_package  # the reader `status` and `refresh` use
 
     sizes = check_package(path, path.name, too_big_hint="Gem statusarkene i en mindre projektmappe.")
     rd = _Reader()
     tables: list[PublishedTable] = []
+    pkg = open_package(read_source(path)[0], path.name)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except InputError:
-        raise
-    except Exception as exc:  # any malformed part: openpyxl raises many kinds; the user needs one message
-        raise InputError([Finding(FEJL, path.name, "Projektmappen kan ikke læses (den er beskadiget eller ikke en "
-                                  f"Excel-projektmappe): {type(exc).__name__}.")]) from None
-    try:
+        sheets = SheetReader(pkg, path.name)
         year = None
-        if SHEET_SETTINGS in wb.sheetnames:
-            grid = _sheet_grid(wb[SHEET_SETTINGS], sizes)
+        if sheets.has(SHEET_SETTINGS):
+            grid = _sheet_grid(sheets, SHEET_SETTINGS, sizes)
             r = settings_row("Aar")
             value = grid[r - 1][1] if len(grid) >= r else None
             if value not in (None, ""):
                 year = rd.year(value, SHEET_SETTINGS, r, "B (Værdi)")
         for number, default_unit in enumerate(TABLE_UNITS, start=1):
             name = table_sheet(number)
-            if name not in wb.sheetnames:
+            if not sheets.has(name):
                 continue
-            grid = _sheet_grid(wb[name], sizes)
+            grid = _sheet_grid(sheets, name, sizes)
             table_year = (year - 1 if number == 2 else year) if year is not None else _year_from_title(grid)
             table = _table_from_sheet(name, grid, default_unit, table_year, rd)
             if table is not None:
                 tables.append(table)
     except InputError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # malformed XML in a status sheet: the user needs one message
         raise InputError([Finding(FEJL, path.name, "Projektmappen kan ikke læses (den er beskadiget): "
                                   f"{type(exc).__name__}.")]) from None
     finally:
-        wb.close()
+        pkg.close()
     rd.raise_if_any()
     if not tables:
         raise InputError([Finding(FEJL, path.name, "Der står ingen tal i statusarkene ('Tabel 1' ... 'Tabel 9'). "

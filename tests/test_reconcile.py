@@ -485,19 +485,25 @@ def test_a_refreshed_workbook_reconciles_without_fejl(tmp_path):
     assert {(a.enhed, a.felt) for a in found.afrunding} >= {("KK", "Status, Løntilskud (sum af forvaltninger)")}
 
 
-def test_the_workbook_is_read_in_read_only_mode_with_cached_values(tmp_path, monkeypatch):
+def test_the_workbook_is_streamed_with_cached_values_by_the_shared_reader(tmp_path, monkeypatch):
+    # The formula cells (totals, attainment) must count with the values Excel computed, read by the
+    # one workbook reader `status` and `refresh` use -- never by loading the whole workbook.
+    from jobstatus_xl.xlsx import reader
     result = compute(demo_input(), DEMO_SETTINGS)
     path = write_workbook(tmp_path / "opdateret.xlsx", result_grids(result))
-    seen = {}
-    real = openpyxl.load_workbook
+    streamed = []
+    real = reader.SheetReader.rows
 
-    def spy(*args, **kwargs):
-        seen.update(kwargs)
-        return real(*args, **kwargs)
+    def spy(self, sheet, max_col=None):
+        streamed.append(sheet)
+        return real(self, sheet, max_col)
 
-    monkeypatch.setattr(openpyxl, "load_workbook", spy)
-    load_published(path)
-    assert seen["read_only"] is True and seen["data_only"] is True
+    def no_full_load(*args, **kwargs):
+        raise AssertionError("openpyxl.load_workbook called")
+    monkeypatch.setattr(reader.SheetReader, "rows", spy)
+    monkeypatch.setattr(openpyxl, "load_workbook", no_full_load)
+    tables = load_published(path)
+    assert "Tabel 1" in streamed and len(tables) >= 9
 
 
 def test_a_workbook_cell_that_is_not_a_number_is_named(tmp_path):
