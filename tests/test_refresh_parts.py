@@ -590,3 +590,36 @@ def test_the_package_guard_still_refuses_bombs(tmp_path, monkeypatch, capsys):
     path.write_bytes(small_filled())
     code, _, err = run_cli(capsys, "refresh", path)
     assert code == 2 and "højst" in err
+
+
+# ---------------------------------------------------------------- the reader's two ways agree
+
+def _both_ways(data: bytes, monkeypatch) -> tuple[dict, dict]:
+    wanted = sheets.INPUT_SHEETS + sheets.OWNED_SHEETS + ["Mine noter", "xlwings.conf"]
+    fast = reader.read_grids(package.Package(data), "x", wanted)
+    monkeypatch.setattr(reader, "_FAST_MAX_BYTES", -1)          # every part through lxml
+    slow = reader.read_grids(package.Package(data), "x", wanted)
+    monkeypatch.undo()
+    return fast, slow
+
+
+@pytest.mark.parametrize("make", [filled_template, rich_workbook, lambda: workbook.demo_workbook_bytes()])
+def test_the_fast_reader_and_lxml_read_the_same(make, monkeypatch):
+    fast, slow = _both_ways(make(), monkeypatch)
+    assert fast == slow and len(fast[sheets.SHEET_FORLOEB]) > 100
+
+
+def test_odd_cells_fall_back_to_lxml_and_read_the_same(monkeypatch):
+    # attribute order, a cell without r, rich inline text with phonetic hints, entities,
+    # a shared formula, booleans, errors, a prefixed namespace elsewhere in the part
+    entries = zip_entries(small_filled())
+    part = workbook.sheet_parts(entries)[sheets.SHEET_FORLOEB]
+    odd = (b'<row r="2"><c s="0" r="A2" t="inlineStr"><is><r><t>SY</t></r><r><rPr><b/><color rgb="FF0000"/></rPr>'
+           b'<t>NT-1</t></r><rPh sb="0" eb="1"><t>x</t></rPh></is></c><c t="inlineStr"><is><t>BUF &amp; co</t></is></c>'
+           b'<c r="C2" t="str"><f t="shared" si="0">A1</f><v>L&#248;ntilskud</v></c><c r="D2" t="b"><v>1</v></c>'
+           b'<c r="E2" t="e"><v>#N/A</v></c><c r="F2"><v>3.7E1</v></c></row>')
+    entries[part] = re.sub(rb'<row r="2".*?</row>', odd, entries[part], count=1, flags=re.S)
+    data = _zip_in_order(entries)
+    fast, slow = _both_ways(data, monkeypatch)
+    assert fast == slow
+    assert fast[sheets.SHEET_FORLOEB][1] == ["SYNT-1", "BUF & co", "Løntilskud", True, "#N/A", 37.0]

@@ -96,6 +96,10 @@ class Package:
             self._cache[name] = self.zf.read(self.by_name[name])
         return self._cache[name]
 
+    def forget(self, name: str) -> None:
+        """Drop a part read with `read` from the cache (a big sheet read once)."""
+        self._cache.pop(name, None)
+
     def open(self, name: str):
         return self.zf.open(self.by_name[name])
 

@@ -1,8 +1,9 @@
 """The input sheets' values, streamed: the one workbook reader of `status`, `check` and `refresh`.
 
 Sheets are found through workbook.xml and its rels; only the sheets asked for are parsed, row by
-row, with openpyxl's cell parser (its type rules: shared and inline strings, numbers, booleans,
-error codes, dates by the cell's number format, formula cells as the value Excel computed). No
+row, with lxml (C speed; no DTD, no entities), by openpyxl's type rules: shared and inline
+strings, numbers, booleans, error codes, dates by the cell's number format (openpyxl's date
+detection and conversion), formula cells as the value Excel computed. No
 other sheet is opened, and no sheet is sized: openpyxl's read-only workbook scans every sheet
 without a <dimension> to the end when it is opened, which for a user's sheet of millions of cells
 costs a minute. Shared strings and cell styles are read only when a wanted sheet exists.
@@ -14,8 +15,7 @@ reader keeps only the cells it meets.
 
 from __future__ import annotations
 
-import io
-import warnings
+import re
 from collections.abc import Iterator
 
 from ..engine.findings import FEJL, Finding, InputError
@@ -62,6 +62,52 @@ def date_style_ids(styles_xml: bytes | None) -> tuple[set[int], set[int]]:
     return dates, durations
 
 
+_M = f"{{{MAIN_NS}}}"
+_ROW, _C, _V, _IS, _T, _R, _RPH = (_M + t for t in ("row", "c", "v", "is", "t", "r", "rPh"))
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _column_index(ref: str, cache: dict[str, int]) -> int:
+    letters = ref.rstrip("0123456789")
+    n = cache.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters:
+            n = n * 26 + _LETTERS.index(ch) + 1
+        cache[letters] = n
+    return n
+
+
+def _rich_text(element) -> str:
+    """The text of an <is> or <si>: its <t>, or its runs' <t>s; phonetic hints (<rPh>) left out."""
+    t = element.find(_T)
+    if t is not None:
+        return t.text or ""
+    if element.find(_R) is None:
+        return ""
+    return "".join(r.findtext(_T) or "" for r in element.iter(_R) if r.getparent() is element)
+
+
+def _xml_iter(source, tag: str):
+    """Streamed <tag> elements of a part (lxml: no DTD, no entities, no network), each cleared
+    with everything before it once the caller is done with it."""
+    from lxml import etree
+    for _, element in etree.iterparse(source, events=("end",), tag=tag, resolve_entities=False, no_network=True,
+                                      load_dtd=False, huge_tree=False, remove_comments=True):
+        yield element
+        element.clear()
+        parent = element.getparent()
+        if parent is not None:
+            while element.getprevious() is not None:
+                del parent[0]
+
+
+def shared_strings(source) -> list[str]:
+    # openpyxl's reader drops the escape of an underscore the same way; kept so that a workbook
+    # reads as it did (`x005F_` in a text is Excel's escape of "_")
+    return [_rich_text(si).replace("x005F_", "") for si in _xml_iter(source, _M + "si")]
+
+
 class SheetReader:
     """The values of named sheets of one package; context (strings, styles) read once, lazily."""
 
@@ -76,11 +122,10 @@ class SheetReader:
 
     def _ctx(self):
         if self._context is None:
-            from openpyxl.reader.strings import read_string_table
             from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
             part = self.pkg.part_of_type(REL_SHARED_STRINGS)
             try:
-                strings = read_string_table(io.BytesIO(self.pkg.read(part))) if part else []
+                strings = shared_strings(self.pkg.open(part)) if part else []
             except Exception as exc:  # noqa: BLE001 - malformed part
                 raise _damaged(self.name, "De delte tekster (sharedStrings)", exc) from None
             styles = self.pkg.part_of_type(REL_STYLES)
@@ -93,31 +138,169 @@ class SheetReader:
         return self._context
 
     def rows(self, sheet: str, max_col: int | None = None) -> Iterator[tuple[int, list]]:
-        """(row number, values from column A) of each stored row, in order; formula cells give the
-        value Excel computed. Values beyond `max_col` are not kept."""
-        from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
-        from openpyxl.xml.functions import iterparse
-        strings, dates, durations, epoch = self._ctx()
-        src = self.pkg.open(self.refs[sheet].part)
-        parser = WorkSheetParser(src, strings, data_only=True, epoch=epoch, date_formats=dates,
-                                 timedelta_formats=durations)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")      # openpyxl's notes on extensions it does not model
-                for _, element in iterparse(src):
-                    if element.tag != ROW_TAG:
-                        continue        # a row's cells end before it; only whole rows are let go
-                    n, cells = parser.parse_row(element)
-                    element.clear()
-                    values: dict[int, object] = {}
-                    for cell in cells:
-                        c = cell["column"]
-                        if max_col is None or c <= max_col:
-                            values[c] = cell["value"]
-                    width = max(values, default=0)
-                    yield n, [values.get(c) for c in range(1, width + 1)]
-        finally:
-            src.close()
+        """(row number, values from column A) of each stored row, in order. The cell types as
+        openpyxl reads them with cached values: shared and inline strings, numbers (int when
+        written without a point or exponent), booleans, error codes as text, dates by the cell's
+        number format, formula cells as the value Excel computed.
+
+        Two ways, one result. The fast way reads the rows of the part as Excel, LibreOffice and
+        openpyxl write them (`<c r="A1" ...>`, unprefixed) with regular expressions, after expat
+        has checked that the whole part is well-formed XML; a row it cannot account for cell by
+        cell is read by lxml instead. A part in any other form is read by lxml throughout."""
+        convert = _Converter(*self._ctx())
+        part = self.refs[sheet].part
+        info = self.pkg.by_name[part]
+        if info.file_size <= _FAST_MAX_BYTES:
+            data = self.pkg.read(part)
+            self.pkg.forget(part)
+            if _FAST_ROOT.match(data) and _well_formed(data):
+                yield from _fast_rows(data, convert, max_col)
+                return
+        with self.pkg.open(part) as src:
+            last_row = 0
+            for row in _xml_iter(src, _ROW):
+                last_row, values = _lxml_row(row, last_row, convert, max_col)
+                yield last_row, values
+
+
+_FAST_MAX_BYTES = 1 << 30
+_FAST_ROOT = re.compile(rb"\s*(?:<\?xml[^>]*\?>\s*)?<worksheet\b")
+_SHEET_DATA = re.compile(rb"<sheetData\b[^>]*?(?:/>|>)")
+_ROW_RE = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})[0-9]+"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_CELL_ATTR = re.compile(rb'\s([st])="([^"]*)"')
+_V_RE = re.compile(rb"<v>([^<]*)</v>")
+_T_RE = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
+
+
+def _well_formed(data: bytes) -> bool:
+    from xml.parsers import expat
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    if "&" in text:
+        import html
+        text = html.unescape(text)          # only XML's entities get here: expat refused any other
+    return text
+
+
+class _Converter:
+    """One cell's value from its type, style and text, as openpyxl reads it."""
+
+    def __init__(self, strings, dates, durations, epoch):
+        self.strings, self.dates, self.durations, self.epoch = strings, dates, durations, epoch
+        self.when: dict[tuple, object] = {}      # (serial, style) -> date: registers repeat their dates
+
+    def __call__(self, kind, style, text):
+        if kind is None or kind == "n":
+            if style is not None and style in self.dates:
+                key = (text, style)
+                value = self.when.get(key)
+                if value is None:
+                    from openpyxl.utils.datetime import from_excel
+                    value = self.when[key] = from_excel(float(text), self.epoch, timedelta=style in self.durations)
+                return value
+            return float(text) if (b"." in text or b"E" in text or b"e" in text) else int(text)
+        if kind == "s":
+            return self.strings[int(text)]
+        if kind == "b":
+            return text in (b"1", b"true")
+        if kind == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+            return from_ISO8601(_text(text))
+        return _text(text)                      # "str" (a formula's text), "e" (an error code)
+
+
+def _fast_rows(data: bytes, convert: _Converter, max_col: int | None):
+    start = _SHEET_DATA.search(data)
+    if start is None or start.group(0).endswith(b"/>"):
+        return
+    end = data.find(b"</sheetData>", start.end())
+    columns: dict[bytes, int] = {}
+    attrs_seen: dict[bytes, tuple] = {}
+    last_row = 0
+    for m in _ROW_RE.finditer(data, start.end(), end if end >= 0 else len(data)):
+        number = _ROW_NUMBER.search(m.group(1))
+        n = int(number.group(1)) if number else last_row + 1
+        body = m.group(2) or b""
+        cells = _CELL_RE.findall(body)
+        if len(cells) != body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>"):
+            last_row, values = _lxml_row(_row_element(m.group(0)), last_row, convert, max_col)
+            yield last_row, values
+            continue
+        last_row = n
+        values: dict[int, object] = {}
+        for letters, attrs, inner in cells:
+            c = columns.get(letters)
+            if c is None:
+                c = columns[letters] = _column_index(letters.decode(), {})
+            if max_col is not None and c > max_col:
+                continue
+            parsed = attrs_seen.get(attrs)
+            if parsed is None:
+                found = dict(_CELL_ATTR.findall(attrs))
+                parsed = attrs_seen[attrs] = (found.get(b"t", b"n").decode(),
+                                              int(found[b"s"]) if found.get(b"s", b"").isdigit() else None)
+            kind, style = parsed
+            if kind == "inlineStr":
+                if b"<rPh" in inner:
+                    values[c] = _rich_text(_row_element(b"<is>" + inner.split(b"<is>", 1)[-1].rsplit(b"</is>", 1)[0]
+                                                        + b"</is>", "is"))
+                else:
+                    values[c] = _text(b"".join(_T_RE.findall(inner)))
+                continue
+            if inner.startswith(b"<v>") and inner.endswith(b"</v>") and b"<" not in inner[3:-4]:
+                text = inner[3:-4]
+            else:
+                v = _V_RE.search(inner) if inner else None
+                if v is None:
+                    continue
+                text = v.group(1)
+            if text:                    # <v></v>: no value, as lxml (and openpyxl) read it
+                values[c] = convert(kind, style, text)
+        width = max(values, default=0)
+        yield n, [values.get(i) for i in range(1, width + 1)]
+
+
+def _row_element(xml: bytes, tag: str = "row"):
+    """A row (or <is>) cut from a well-formed unprefixed part, as an lxml element in the main namespace."""
+    from lxml import etree
+    head, sep, rest = xml.partition(b"<" + tag.encode())
+    return etree.fromstring(head + sep + b' xmlns="' + MAIN_NS.encode() + b'"' + rest,
+                            parser=etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+
+
+def _lxml_row(row, last_row: int, convert: _Converter, max_col: int | None) -> tuple[int, list]:
+    r = row.get("r")
+    n = int(r) if r else last_row + 1
+    columns: dict[str, int] = {}
+    values: dict[int, object] = {}
+    c = 0
+    for cell in row.iterchildren(_C):
+        ref = cell.get("r")
+        c = _column_index(ref, columns) if ref else c + 1
+        if max_col is not None and c > max_col:
+            continue
+        kind = cell.get("t")
+        if kind == "inlineStr":
+            element = cell.find(_IS)
+            values[c] = _rich_text(element) if element is not None else None
+            continue
+        v = cell.find(_V)
+        if v is None or v.text is None:
+            continue
+        style = cell.get("s")
+        values[c] = convert(kind, int(style) if style and style.isdigit() else None, v.text.encode("utf-8"))
+    width = max(values, default=0)
+    return n, [values.get(i) for i in range(1, width + 1)]
 
 
 def sheet_grid(reader: SheetReader, sheet: str) -> list[list]:
