@@ -168,9 +168,9 @@ def child(method: str, path: Path) -> None:
         from jobstatus_xl import workbook as wb
     else:
         wb = old_workbook_module()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     wb.refresh_file(path)
-    print(json.dumps({"seconds_inside": time.perf_counter() - start}))
+    print(json.dumps({"seconds_inside": time.perf_counter() - start, "cpu_inside": time.process_time() - cpu}))
 
 
 def _timed(cmd: list[str], timeout: float) -> dict:
@@ -316,10 +316,21 @@ def _cell(res: dict | None, key: str = "seconds") -> str:
     return _s(res[key])
 
 
-def _ratio(a: dict | None, b: dict | None) -> str:
-    if not a or not b or "seconds" not in a or "seconds" not in b:
+def _ratio(a: dict | None, b: dict | None, key: str = "seconds") -> str:
+    if not a or not b or key not in a or key not in b:
         return "–"
-    return f"{b['seconds'] / a['seconds']:.1f}×"
+    return f"{b[key] / a[key]:.1f}×"
+
+
+def _inside(res: dict | None) -> str:
+    if not res or "seconds_inside" not in res:
+        return _cell(res)
+    cpu = f" ({_s(res['cpu_inside'])})" if "cpu_inside" in res else ""
+    return _s(res["seconds_inside"]) + cpu
+
+
+def _cpu(res: dict | None) -> str:
+    return _s(res["cpu_seconds"]) if res and "cpu_seconds" in res else "–"
 
 
 def _mib(res: dict | None) -> str:
@@ -338,16 +349,26 @@ def markdown(res: dict) -> str:
          f"{OLD_COMMIT} (loaded from git history); *LibreOffice* = `soffice --headless --convert-to xlsm` "
          "(load and save, warmed private profile). Before timing, the new and old refresh of the demo workbook "
          "gave the same owned sheets.", "",
-         "| workbook | file | new | new, inside | new peak | old (openpyxl) | old peak | LibreOffice load+save | "
-         "LibreOffice peak | old ÷ new | LibreOffice ÷ new |",
-         "|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| workbook | file | new | new, inside (CPU) | new peak | old (openpyxl) | old, inside (CPU) | old peak | "
+         "LibreOffice load+save | LibreOffice peak | old ÷ new | LibreOffice ÷ new |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["rows"]:
         new, old, lo = r.get("new"), r.get("old"), r.get("libreoffice")
-        L.append(f"| {r['label']} | {r['file_mib']:.1f} MiB | {_cell(new)} | {_cell(new, 'seconds_inside')} | "
-                 f"{_mib(new)} | {_cell(old)} | {_mib(old)} | {_cell(lo)} | {_mib(lo)} | {_ratio(new, old)} | "
-                 f"{_ratio(new, lo)} |")
-    L += ["", END, ""]
+        L.append(f"| {r['label']} | {r['file_mib']:.1f} MiB | {_cell(new)} | {_inside(new)} | {_mib(new)} | "
+                 f"{_cell(old)} | {_inside(old)} | {_mib(old)} | {_cell(lo)} | {_mib(lo)} | {_ratio(new, old)} "
+                 f"({_ratio(new, old, 'cpu_seconds')} CPU) | {_ratio(new, lo)} ({_ratio(new, lo, 'cpu_seconds')} CPU) |")
+    L += ["", "CPU seconds of the whole process (all threads, imports included), same order: "
+          + "; ".join(f"{r['label']}: new {_cpu(r.get('new'))}, old {_cpu(r.get('old'))}, "
+                      f"LibreOffice {_cpu(r.get('libreoffice'))}" for r in res["rows"]) + ".", "", END, ""]
     return "\n".join(L)
+
+
+def keep_section(md: Path, text: str) -> str:
+    """`text` (RESULTS.md as run.py writes it) with this benchmark's section of `md` kept."""
+    old = md.read_text(encoding="utf-8") if md.exists() else ""
+    if BEGIN in old and END in old:
+        return text.rstrip("\n") + "\n\n" + BEGIN + old.split(BEGIN, 1)[1].split(END, 1)[0] + END + "\n"
+    return text
 
 
 def write_markdown(md: Path, text: str) -> None:
@@ -372,10 +393,15 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: demo and 20,000 forløb, small user sheet")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "refresh_results.json")
     ap.add_argument("--md", type=Path, help="markdown (default: RESULTS.md beside --out)")
+    ap.add_argument("--report-only", action="store_true", help="measure nothing: the markdown from --out")
     ap.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         child(args.child[0], Path(args.child[1]))
+        return 0
+    if args.report_only:
+        res = json.loads(args.out.read_text(encoding="utf-8"))
+        write_markdown(args.md or args.out.with_name("RESULTS.md"), markdown(res))
         return 0
     if args.quick:
         args.sizes, args.user_cells, args.repeats = "3708,20000", 200_000, 1

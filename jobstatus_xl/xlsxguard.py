@@ -1,6 +1,6 @@
 """Refuse a hostile or broken Excel package before any XML parser sees it.
 
-Both fronts that open a workbook with openpyxl -- the headless refresh (`workbook.py`) and the
+Both fronts that open a workbook -- the headless refresh and `status` (`workbook.py`) and the
 reconciliation of published tables (`checks.py`) -- call `check_package` first, so one set of
 limits holds for every file a user hands us. The limits are declared sizes from the zip
 directory, checked without decompressing anything; then every XML part is streamed through once,

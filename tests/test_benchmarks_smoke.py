@@ -87,3 +87,23 @@ def test_disagreement_aborts():
         run.check({"a": 1.0, "b": 2.0}, {"a": 1.0, "b": 2.0 * (1 + 1e-7)}, "differ")
     with pytest.raises(run.Disagreement):
         run.check({"a": 1.0}, {"a": 1.0, "extra": 0.0}, "a figure missing on one side")
+
+
+def test_the_refresh_benchmarks_workbooks_and_old_path_are_what_they_claim():
+    # benchmarks/refresh_bench.py: the synthetic workbook holds the register it was built from, and
+    # the old openpyxl refresh (from git history) computes the same tables as the refresh now.
+    from benchmarks import refresh_bench, synth
+    from jobstatus_xl import workbook
+    from jobstatus_xl.engine.pipeline import compute
+    data = refresh_bench.synthetic_workbook(500)
+    raw, settings = workbook.read_workbook_input(data)
+    assert len(raw.forloeb.frame) == 500 and len(raw.fleksjob.frame) == 125
+    assert set(raw.forloeb.frame["forvaltning"]) <= set(synth.UNITS)
+    old = refresh_bench.old_workbook_module()
+    _, old_result, _ = old.refresh_bytes(data, "x.xlsm")
+    _, new_result, _ = workbook.refresh_bytes(data, "x.xlsm")
+    assert old_result.tidy.equals(new_result.tidy) and new_result.tidy.equals(compute(raw, settings).tidy)
+    md = refresh_bench.markdown({"command": "c", "date": "d", "git_commit": "g", "load_average_at_start": [1, 1, 1],
+                                 "rows": [{"label": "x", "file_mib": 1.0, "new": {"seconds": 1.0, "cpu_seconds": 1.0},
+                                           "old": {"seconds": 10.0, "cpu_seconds": 5.0}}]})
+    assert "10.0× (5.0× CPU)" in md and md.startswith(refresh_bench.BEGIN)

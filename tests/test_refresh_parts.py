@@ -22,7 +22,7 @@ from jobstatus_xl import sheets, workbook, xlsxguard
 from jobstatus_xl.engine.pipeline import compute
 from jobstatus_xl.xlsx import atomic, owned, package, reader, sheetxml
 from libreoffice import convert, requires_libreoffice
-from test_workbook import (TEMPLATE, cells, expected_grids, filled_template, run_cli, small_filled, with_user_sheet,
+from test_workbook import (TEMPLATE, _zip, cells, expected_grids, filled_template, run_cli, small_filled, with_user_sheet,
                            zip_entries)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,11 +190,7 @@ def rich_workbook() -> bytes:
         types = package.ensure_override(types, part.lstrip("/"), ct)
     types = types.replace(b"</Types>", b'<Default Extension="png" ContentType="image/png"/></Types>')
     entries["[Content_Types].xml"] = types
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return out.getvalue()
+    return _zip(entries)
 
 
 def test_content_openpyxl_drops_comes_through_byte_for_byte(tmp_path, capsys):
@@ -243,20 +239,12 @@ def test_a_users_sheet_is_never_parsed(tmp_path):
     entries = zip_entries(with_user_sheet(small_filled()))
     part = workbook.sheet_parts(entries)["Mine noter"]
     entries[part] = b"<worksheet><sheetData><row r='1'><c r='A1'"     # broken on purpose
-    data = _zip_in_order(entries)
+    data = _zip(entries)
     path = tmp_path / "status.xlsm"
     path.write_bytes(data)
     workbook.refresh_file(path)
     assert zip_entries(path.read_bytes())[part] == entries[part]
     assert compute(*workbook.read_workbook_input(path)).tidy.equals(compute(*workbook.read_workbook_input(small_filled())).tidy)
-
-
-def _zip_in_order(entries: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------- Excel's and LibreOffice's layout
@@ -292,7 +280,7 @@ def excel_layout(tmp_path: Path) -> bytes:
         if m:
             return (1, int(m.group(1)), "")
         return (2, 0, "docProps" in name and "z" + name or name)
-    return _zip_in_order({n: lo[n] for n in sorted(lo, key=rank)})
+    return _zip({n: lo[n] for n in sorted(lo, key=rank)})
 
 
 @requires_libreoffice
@@ -379,7 +367,7 @@ def test_a_users_sheet_named_like_a_missing_owned_sheet_is_a_clear_refusal(tmp_p
     entries = zip_entries(small_filled())
     entries["xl/workbook.xml"] = entries["xl/workbook.xml"].replace(b'name="Kontrol"', b'name="KONTROL"')
     path = tmp_path / "status.xlsm"
-    path.write_bytes(_zip_in_order(entries))
+    path.write_bytes(_zip(entries))
     before = path.read_bytes()
     code, _, err = run_cli(capsys, "refresh", path)
     assert code == 2
@@ -541,7 +529,7 @@ def test_a_dtd_after_64_kb_of_core_xml_is_refused(tmp_path, capsys):
     entries["docProps/core.xml"] = (b'<?xml version="1.0"?>' + b"<!-- " + b"x" * 70_000 + b" -->"
                                     + b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
     path = tmp_path / "status.xlsm"
-    path.write_bytes(_zip_in_order(entries))
+    path.write_bytes(_zip(entries))
     before = path.read_bytes()
     code, _, err = run_cli(capsys, "refresh", path)
     assert code == 2 and "DTD" in err and "docProps/core.xml" in err and "Traceback" not in err
@@ -553,7 +541,7 @@ def test_an_invalid_number_format_id_in_styles_is_no_traceback(tmp_path, capsys)
     entries["xl/styles.xml"] = entries["xl/styles.xml"].replace(b'<xf numFmtId="0" fontId="1"', b'<xf numFmtId="9999" fontId="1"', 1)
     assert entries["xl/styles.xml"] != zip_entries(small_filled())["xl/styles.xml"]
     path = tmp_path / "status.xlsm"
-    path.write_bytes(_zip_in_order(entries))
+    path.write_bytes(_zip(entries))
     code, out, err = run_cli(capsys, "refresh", path)
     assert code == 0 and "Traceback" not in err, err
     code, out, err = run_cli(capsys, "status", path)
@@ -619,7 +607,7 @@ def test_odd_cells_fall_back_to_lxml_and_read_the_same(monkeypatch):
            b'<c r="C2" t="str"><f t="shared" si="0">A1</f><v>L&#248;ntilskud</v></c><c r="D2" t="b"><v>1</v></c>'
            b'<c r="E2" t="e"><v>#N/A</v></c><c r="F2"><v>3.7E1</v></c></row>')
     entries[part] = re.sub(rb'<row r="2".*?</row>', odd, entries[part], count=1, flags=re.S)
-    data = _zip_in_order(entries)
+    data = _zip(entries)
     fast, slow = _both_ways(data, monkeypatch)
     assert fast == slow
     assert fast[sheets.SHEET_FORLOEB][1] == ["SYNT-1", "BUF & co", "Løntilskud", True, "#N/A", 37.0]

@@ -8,6 +8,9 @@
               their cached values) and the cell styles it needs, appended to styles.xml.
 - `style`:    the house look of our sheets, one definition for both writers (openpyxl for the
               template builder, `sheetxml` for the refresh).
+- `owned`:    the owned sheets' parts replaced, shared parts changed minimally (documented there).
+- `openpyxl_output`: openpyxl's save mended (ribbon, cached values); only `fill_input_tables` saves
+              through openpyxl now (the demo workbook, tests).
 - `verify`:   the proof before the rename: every part outside the owned set byte for byte as read.
 - `atomic`:   the file: lost-update check, Excel's owner file, symlinks, read-only files,
               signals, a temporary file and a rename, OS errors in Danish.
