@@ -611,3 +611,5 @@ def test_odd_cells_fall_back_to_lxml_and_read_the_same(monkeypatch):
     fast, slow = _both_ways(data, monkeypatch)
     assert fast == slow
     assert fast[sheets.SHEET_FORLOEB][1] == ["SYNT-1", "BUF & co", "Løntilskud", True, "#N/A", 37.0]
+    monkeypatch.setattr(reader, "_CHUNK", 300)       # chunks of plain rows beside the odd one
+    assert _both_ways(data, monkeypatch)[0] == slow

@@ -219,24 +219,80 @@ class _Converter:
         return _text(text)                      # "str" (a formula's text), "e" (an error code)
 
 
+_CHUNK = 1 << 20
+# The plainest cells, the bulk of any register: a value or one inline text, attributes s and t only.
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"((?: [st]="[^"]*")*)'
+                         rb'(?:/>|>(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>)</c>)')
+
+
 def _fast_rows(data: bytes, convert: _Converter, max_col: int | None):
+    """Rows of the part: a chunk of about a megabyte of whole rows at a time with one regular
+    expression for plain cells; a chunk holding any other cell goes row by row (`_rows_in`)."""
     start = _SHEET_DATA.search(data)
     if start is None or start.group(0).endswith(b"/>"):
         return
     end = data.find(b"</sheetData>", start.end())
+    end = end if end >= 0 else len(data)
     columns: dict[bytes, int] = {}
     attrs_seen: dict[bytes, tuple] = {}
-    last_row = 0
-    for m in _ROW_RE.finditer(data, start.end(), end if end >= 0 else len(data)):
+    state = {"last_row": 0}
+    pos = start.end()
+    while pos < end:
+        cut = data.find(b"</row>", min(pos + _CHUNK, end))
+        cut = end if cut < 0 or cut >= end else cut + len(b"</row>")
+        chunk = data[pos:cut]
+        cells = _PLAIN_CELL.findall(chunk)
+        if len(cells) == chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/>") \
+                and chunk.count(b"<row") == chunk.count(b'<row r="'):
+            yield from _plain_rows(cells, convert, max_col, columns, attrs_seen, state)
+        else:
+            yield from _rows_in(data, pos, cut, convert, max_col, columns, attrs_seen, state)
+        pos = cut
+
+
+def _plain_rows(cells, convert, max_col, columns, attrs_seen, state):
+    current, values = None, {}
+    for letters, number, attrs, v, t in cells:
+        if number != current:
+            if current is not None:
+                yield state["last_row"], [values.get(i) for i in range(1, max(values, default=0) + 1)]
+            current, values = number, {}
+            state["last_row"] = int(number)
+        c = columns.get(letters)
+        if c is None:
+            c = columns[letters] = _column_index(letters.decode(), {})
+        if max_col is not None and c > max_col:
+            continue
+        parsed = attrs_seen.get(attrs)
+        if parsed is None:
+            parsed = attrs_seen[attrs] = _cell_attrs(attrs)
+        kind, style = parsed
+        if kind == "inlineStr":
+            values[c] = _text(t)
+        elif v:                         # <v></v>: no value, as lxml (and openpyxl) read it
+            values[c] = convert(kind, style, v)
+    if current is not None:
+        yield state["last_row"], [values.get(i) for i in range(1, max(values, default=0) + 1)]
+
+
+def _cell_attrs(attrs: bytes) -> tuple[str, int | None]:
+    found = dict(_CELL_ATTR.findall(attrs))
+    return found.get(b"t", b"n").decode(), int(found[b"s"]) if found.get(b"s", b"").isdigit() else None
+
+
+def _rows_in(data: bytes, pos: int, end: int, convert, max_col, columns, attrs_seen, state):
+    last_row = state["last_row"]
+    for m in _ROW_RE.finditer(data, pos, end):
         number = _ROW_NUMBER.search(m.group(1))
         n = int(number.group(1)) if number else last_row + 1
         body = m.group(2) or b""
         cells = _CELL_RE.findall(body)
         if len(cells) != body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>"):
             last_row, values = _lxml_row(_row_element(m.group(0)), last_row, convert, max_col)
+            state["last_row"] = last_row
             yield last_row, values
             continue
-        last_row = n
+        last_row = state["last_row"] = n
         values: dict[int, object] = {}
         for letters, attrs, inner in cells:
             c = columns.get(letters)
@@ -246,9 +302,7 @@ def _fast_rows(data: bytes, convert: _Converter, max_col: int | None):
                 continue
             parsed = attrs_seen.get(attrs)
             if parsed is None:
-                found = dict(_CELL_ATTR.findall(attrs))
-                parsed = attrs_seen[attrs] = (found.get(b"t", b"n").decode(),
-                                              int(found[b"s"]) if found.get(b"s", b"").isdigit() else None)
+                parsed = attrs_seen[attrs] = _cell_attrs(attrs)
             kind, style = parsed
             if kind == "inlineStr":
                 if b"<rPh" in inner:
@@ -324,7 +378,10 @@ def sheet_grid(reader: SheetReader, sheet: str) -> list[list]:
             if n > EXCEL_MAX_ROWS:
                 raise fejl(reader.name, f"Arket '{sheet}' har flere rækker end Excel tillader ({EXCEL_MAX_ROWS}).")
             row = row[:width]
-            if all(blank(v) for v in row):
+            for v in row:               # the first value decides almost every row
+                if v is not None and (v.__class__ is not str or v.strip()):
+                    break
+            else:
                 continue
             # blank rows between data rows are kept (a row number tells the user where to look)
             out.extend([None] * width for _ in range(n - 1 - len(out)))
