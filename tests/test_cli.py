@@ -250,6 +250,23 @@ def test_control_characters_in_what_is_printed_are_made_visible(cli, tmp_path):
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", p.err + p.out)
 
 
+CPR_FORMS = ["010190-1234", "010190 1234", "0101901234", "010190/1234", "010190.1234", "010190\u20131234",
+             "010190\u20141234", "\uff10\uff11\uff10\uff11\uff19\uff10\uff11\uff12\uff13\uff14"]
+
+
+@pytest.mark.parametrize("cpr", CPR_FORMS)
+def test_a_cpr_number_as_a_column_header_or_file_name_is_never_printed(cli, tmp_path, cpr):
+    # an extra column holding an Excel error is named in the finding; so is a workbook's file name
+    folder = _folder(tmp_path, f"id,forvaltning,ordning,start,slut,{cpr}\nA1,BIF,Løntilskud,2024-01-01,,#N/A\n")
+    p = cli("status", folder, "--year", "2024")
+    assert p.code == 2 and "#N/A" in p.err and "XXXX" in p.err
+    assert not looks_like_cpr(p.err + p.out), p.err
+    book = tmp_path / f"{cpr.replace('/', '_')}.xlsm"      # no '/' in a file name
+    book.write_bytes(b"not a workbook")
+    p = cli("status", book)
+    assert p.code == 2 and "XXXX" in p.err and not looks_like_cpr(p.err + p.out), p.err
+
+
 # ---------------------------------------------------------------- never overwrite without asking
 
 def test_demo_refuses_to_overwrite_an_existing_workbook(cli, tmp_path):

@@ -57,7 +57,11 @@ class Finding:
     kolonne: str | None = None  # column header as the user sees it
 
     def __post_init__(self) -> None:
+        # a file name, a column header and a message are all the user's text: any may hold a CPR number
         object.__setattr__(self, "besked", mask_cpr(self.besked))
+        object.__setattr__(self, "kilde", mask_cpr(self.kilde))
+        if self.kolonne is not None:
+            object.__setattr__(self, "kolonne", mask_cpr(self.kolonne))
 
     @property
     def er_fejl(self) -> bool:
