@@ -243,10 +243,10 @@ def test_an_unexpected_error_is_one_masked_line_and_the_traceback_only_with_debu
 
 def test_control_characters_in_what_is_printed_are_made_visible(cli, tmp_path):
     folder = _folder(tmp_path, "id,forvaltning,ordning,start,slut\n"
-                               "A1,\"\x07\x1b[2J\rB\",Løntilskud,2024-01-01,\n")
+                               "A1,\"\x1b]0;ejet\x1b\\\x1b[2J\rB\",Løntilskud,2024-01-01,\n")
     p = cli("status", folder, "--year", "2024")
     assert p.code == 2
-    assert "\\x1b[2J" in p.err and "\\x07" in p.err and "\\x0d" in p.err
+    assert "\\x1b]0;ejet" in p.err and "\\x1b[2J" in p.err and "\\x0d" in p.err
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", p.err + p.out)
 
 
@@ -265,6 +265,12 @@ def test_a_cpr_number_as_a_column_header_or_file_name_is_never_printed(cli, tmp_
     book.write_bytes(b"not a workbook")
     p = cli("status", book)
     assert p.code == 2 and "XXXX" in p.err and not looks_like_cpr(p.err + p.out), p.err
+
+
+def test_the_output_function_neutralises_every_control_character_and_masks_cpr():
+    from jobstatus_xl.cli import safe_text
+    raw = "a\x07b\x9b2Jc\x7fd\u202eevil\u2066e\rf\r\ng\th 010190\u20141234"
+    assert safe_text(raw) == "a\\x07b\\x9b2Jc\\x7fd\\u202eevil\\u2066e\\x0df\ng\th 010190-XXXX"
 
 
 # ---------------------------------------------------------------- never overwrite without asking
