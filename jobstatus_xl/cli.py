@@ -25,6 +25,7 @@ import os
 import re
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 from . import report
@@ -376,7 +377,18 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    # a library's warning (openpyxl on a sheet feature it drops) may quote the user's text
+    say(f"Advarsel ({category.__name__}): {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _guarded(argv)
+
+
+def _guarded(argv: list[str] | None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)

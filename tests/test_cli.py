@@ -312,3 +312,16 @@ def test_a_closed_pipe_is_quiet():
     err = proc.stderr.read().decode()
     proc.wait(timeout=300)
     assert err == "" and proc.returncode == 1
+
+
+def test_a_library_warning_goes_through_the_output_function(cli, monkeypatch):
+    import warnings as w
+
+    from jobstatus_xl import cli as cli_module
+
+    def noisy(*args):
+        w.warn("sheet '010190-1234' has a feature \x1b[31m that is dropped", UserWarning)
+        raise cli_module.InputError([])
+    monkeypatch.setattr(cli_module, "compute", noisy)
+    p = cli("status", "--year", "2024")
+    assert "Advarsel (UserWarning): sheet '010190-XXXX'" in p.err and "\\x1b[31m" in p.err
