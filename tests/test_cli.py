@@ -86,6 +86,7 @@ def test_status_for_a_half_year(tmp_path, run):
 
 
 def _folder(tmp_path, forloeb: str, fleksjob: str = "id,forvaltning,start,slut\nF1,BIF,2020-01-01,\n", encoding="utf-8"):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "forloeb.csv").write_bytes(forloeb.encode(encoding))
     (tmp_path / "fleksjob.csv").write_bytes(fleksjob.encode(encoding))
     return tmp_path
@@ -325,3 +326,22 @@ def test_a_library_warning_goes_through_the_output_function(cli, monkeypatch):
     monkeypatch.setattr(cli_module, "compute", noisy)
     p = cli("status", "--year", "2024")
     assert "Advarsel (UserWarning): sheet '010190-XXXX'" in p.err and "\\x1b[31m" in p.err
+
+
+# ---------------------------------------------------------------- no verb prints a CPR number, in any form
+
+@pytest.mark.parametrize("cpr", CPR_FORMS)
+def test_no_verb_prints_a_cpr_number_in_any_form(cli, tmp_path, cpr):
+    status = _folder(tmp_path / "s", "id,forvaltning,ordning,start,slut\n"
+                                     f"{cpr},BIF,Løntilskud,2024-01-01,\nP2,{cpr},Løntilskud,2024-01-01,\n")
+    p = cli("status", status, "--year", "2024")
+    assert p.code == 2 and "CPR" in p.err      # flagged, whatever the separator
+    assert not looks_like_cpr(p.out + p.err), p.err
+    published = tmp_path / "c"
+    published.mkdir()
+    (published / "published_rows.csv").write_text(f"aar,enhed,ordning,status\n2024,{cpr},Løntilskud,5\n", encoding="utf-8")
+    (published / "published_totals.csv").write_text("aar,enhed\n", encoding="utf-8")
+    p = cli("check", published)
+    assert p.code == 2 and not looks_like_cpr(p.out + p.err), p.err
+    p = cli("refresh", tmp_path / f"{cpr.replace('/', '_')}.xlsm")
+    assert p.code == 2 and not looks_like_cpr(p.out + p.err), p.err
