@@ -3,7 +3,6 @@ is not a readable CSV -- each one Danish finding that says what the file is and 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import os
@@ -40,21 +39,13 @@ def folder(tmp_path: Path, forloeb: bytes, name: str = "forloeb.csv") -> Path:
     return tmp_path
 
 
-def tidy(cli, path) -> pd.DataFrame:
-    p = cli("status", path, "--year", "2024", "--format", "csv")
-    assert p.code == 0, p.err
-    return pd.read_csv(io.StringIO(p.out))
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> str:
+@pytest.fixture
+def reference(cli, tmp_path_factory) -> str:
     """The status of ROWS from a plain UTF-8 semicolon file, as csv text."""
-    from jobstatus_xl.cli import main
-    path = folder(tmp_path_factory.mktemp("ref"), csv_text(";").encode("utf-8"))
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["status", str(path), "--year", "2024", "--format", "csv"]) == 0
-    return out.getvalue()
+    p = cli("status", folder(tmp_path_factory.mktemp("ref"), csv_text(";").encode("utf-8")), "--year", "2024",
+            "--format", "csv")
+    assert p.code == 0, p.err
+    return p.out
 
 
 # ---------------------------------------------------------------- what is read
@@ -263,3 +254,12 @@ def test_random_bytes_as_a_workbook_are_one_finding(cli, tmp_path):
     for verb in ("status", "check"):
         p = cli(verb, book)
         assert p.code == 2 and p.err.count("FEJL:") == 1 and "Traceback" not in p.err, p.err
+
+
+@pytest.mark.parametrize("case", ["tilfældige bytes", "xlsx omdøbt til .csv", "åbent anførselstegn"])
+def test_check_reads_its_csv_files_the_same_way(cli, tmp_path, case):
+    make, message = BAD_FILES[case]
+    (tmp_path / "published_rows.csv").write_bytes(make())
+    (tmp_path / "published_totals.csv").write_text("aar,enhed\n", encoding="utf-8")
+    p = cli("check", tmp_path)
+    assert p.code == 2 and p.err.count("FEJL:") == 1 and message in p.err and "Traceback" not in p.err, p.err
