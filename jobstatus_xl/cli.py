@@ -4,6 +4,8 @@
     jobstatus-xl status [INPUT] --year Y   status from a folder of CSV files or a workbook
     jobstatus-xl refresh WORKBOOK.xlsm     refresh a workbook's status sheets without Excel
     jobstatus-xl check PATH                reconcile a published note's tables (fejl vs afrunding)
+    jobstatus-xl notat [INPUT] --out F     the status note as Word (.docx) or PDF
+    jobstatus-xl projektmappe DIR --out X  a filled, refreshed workbook from a folder of CSV files
     jobstatus-xl build-template [OUT]      build workbook_template.xlsm from its text sources
 """
 
@@ -37,17 +39,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workbook", type=Path, help="Skriv også en udfyldt og opdateret kopi af skabelonen hertil (.xlsm).")
 
     st = sub.add_parser("status", help="Beregn status ud fra en mappe med CSV-filer eller en projektmappe.")
-    st.add_argument("input", nargs="?", type=Path, help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx "
-                    "i skabelonens layout. Standard: demodata.")
-    st.add_argument("--year", type=int, help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
-                    "er standard året på arket Indstillinger.")
-    st.add_argument("--from", dest="start", type=_date, help="Periodens første dag (standard: 1. januar).")
-    st.add_argument("--to", dest="end", type=_date, help="Periodens sidste dag (standard: 31. december).")
-    st.add_argument("--basis", choices=["kalenderdage", "hverdage"],
-                    help="Opgørelsesgrundlag for helårspersoner (standard: kalenderdage, som i noten; "
-                    "for en projektmappe: arket Indstillinger).")
-    st.add_argument("--reference-month", type=_date, help="En dag i referencemåneden for fleksjob (standard: periodens sidste måned).")
-    st.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _input_arguments(st)
+    st.add_argument("--format", choices=["table", "csv", "csv-da", "json"], default="table",
+                    help="table: læsbare tabeller; csv: til programmer (komma, decimalpunktum, UTF-8); csv-da: til "
+                    "dansk Excel (semikolon, decimalkomma, UTF-8 med BOM); json.")
+
+    nt = sub.add_parser("notat", help="Lav statusnotatet (indledning, sammenligning, tabel 1-9, figurer, bilag) "
+                        "som Word-dokument eller PDF.")
+    _input_arguments(nt)
+    nt.add_argument("--out", type=Path, required=True, help="notat.docx, eller notat.pdf (kræver LibreOffice).")
+    nt.add_argument("--overwrite", action="store_true", help="Overskriv filen, hvis den findes.")
+
+    pm = sub.add_parser("projektmappe", help="Lav en udfyldt og opdateret projektmappe (.xlsm) ud fra en mappe med "
+                        "CSV-filer.")
+    pm.add_argument("input", type=Path, help="Mappe med forloeb.csv og fleksjob.csv (og evt. maaltal.csv, "
+                    "vaegte.csv, aggregater_<år-1>.csv).")
+    _period_arguments(pm)
+    pm.add_argument("--out", type=Path, required=True, help="Den nye projektmappe, fx status_2024.xlsm.")
+    pm.add_argument("--overwrite", action="store_true", help="Overskriv filen, hvis den findes.")
 
     rf = sub.add_parser("refresh", help="Opdater alle tabeller i en projektmappe uden Excel (samme beregning som knappen i Excel).")
     rf.add_argument("workbook", type=Path, help="Projektmappe i skabelonens layout (.xlsm).")
@@ -60,6 +69,23 @@ def build_parser() -> argparse.ArgumentParser:
     bt = sub.add_parser("build-template", help="Byg workbook_template.xlsm ud fra kildefilerne i projektet.")
     bt.add_argument("out", nargs="?", type=Path, default=Path("workbook_template.xlsm"))
     return p
+
+
+def _input_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", nargs="?", type=Path, help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx "
+                   "i skabelonens layout. Standard: demodata.")
+    _period_arguments(p)
+
+
+def _period_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", type=int, help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
+                   "er standard året på arket Indstillinger.")
+    p.add_argument("--from", dest="start", type=_date, help="Periodens første dag (standard: 1. januar).")
+    p.add_argument("--to", dest="end", type=_date, help="Periodens sidste dag (standard: 31. december).")
+    p.add_argument("--basis", choices=["kalenderdage", "hverdage"],
+                   help="Opgørelsesgrundlag for helårspersoner (standard: kalenderdage, som i noten; "
+                   "for en projektmappe: arket Indstillinger).")
+    p.add_argument("--reference-month", type=_date, help="En dag i referencemåneden for fleksjob (standard: periodens sidste måned).")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,9 +111,19 @@ def _run(args) -> int:
     if args.command == "status":
         raw, settings = _read_input(args)
         result = compute(raw, settings)
+        if args.format == "csv-da":
+            # bytes, BOM first: a console's own encoding (cp1252 on Windows) must not decide the file's
+            sys.stdout.flush()
+            sys.stdout.buffer.write(report.to_csv_da(result).encode(report.CSV_DA_ENCODING))
+            sys.stdout.buffer.flush()
+            return 0
         out = {"table": report.render_result, "csv": report.to_csv, "json": report.to_json}[args.format](result)
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
         return 0
+    if args.command == "notat":
+        return _notat(args)
+    if args.command == "projektmappe":
+        return _projektmappe(args)
     if args.command == "refresh":
         from .workbook import cli_refresh
         return cli_refresh(args)
@@ -98,6 +134,42 @@ def _run(args) -> int:
         from .template.build import cli_build
         return cli_build(args)
     raise AssertionError(args.command)
+
+
+def _refuse_existing(path: Path, overwrite: bool) -> None:
+    if path.exists() and not overwrite:
+        raise InputError([Finding(FEJL, str(path), "Filen findes allerede og overskrives ikke. Vælg et andet navn, "
+                                  "eller tilføj --overwrite.")])
+
+
+def _notat(args) -> int:
+    from .notat import NoteError, write_note, warnings_for
+    _refuse_existing(args.out, args.overwrite)
+    raw, settings = _read_input(args)
+    result = compute(raw, settings)
+    try:
+        write_note(result, args.out, raw)
+    except NoteError as exc:
+        print(f"Notatet er ikke skrevet: {exc}", file=sys.stderr)
+        return 1
+    for f in warnings_for(result) + [f for f in result.findings if not f.er_fejl]:
+        print(f"  {f}", file=sys.stderr)
+    print(f"Notat skrevet: {args.out}")
+    return 0
+
+
+def _projektmappe(args) -> int:
+    from .projektmappe import write_workbook
+    _refuse_existing(args.out, args.overwrite)
+    if not args.input.is_dir():
+        raise InputError([Finding(FEJL, str(args.input), "Angiv en mappe med CSV-filerne (forloeb.csv, fleksjob.csv, ...).")])
+    raw, settings = _read_input(args)
+    result = write_workbook(raw, settings, args.out)
+    for f in result.findings:
+        print(f"  {f}", file=sys.stderr)
+    print(f"Projektmappe skrevet: {args.out} (opdateret for {result.settings.period.label()}). Åbn den i Excel, "
+          "eller lav notatet med: jobstatus-xl notat " + str(args.out) + " --out notat.docx")
+    return 0
 
 
 def _read_input(args) -> tuple:
