@@ -371,6 +371,12 @@ def build_document(result: Result, raw: RawInput | None = None, adopted_on: dt.d
 
     adopted_on = adopted_on or adopted(result.settings.year)
     doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)           # A4, as the municipality prints
+    section.left_margin = section.right_margin = Cm(2)
+    section.top_margin = section.bottom_margin = Cm(2)
+    doc.styles["Normal"].font.name = "Arial"                             # Liberation Sans where Arial is absent
+    doc.styles["Normal"].font.size = Pt(10)
     doc.core_properties.title = f"Status for de særlige jobordninger, {result.settings.period.label()}"
     doc.core_properties.author = "jobstatus-xl"
     doc.core_properties.created = dt.datetime(2000, 1, 1)      # fixed: the same input gives the same file
@@ -397,6 +403,7 @@ def build_document(result: Result, raw: RawInput | None = None, adopted_on: dt.d
         shown = format_note_table(table)
         grid = doc.add_table(rows=1 + len(shown), cols=1 + len(shown.columns))
         grid.style = "Table Grid"
+        _widths(grid, [Cm(5.0)] + [Cm(2.4)] * len(shown.columns))
         header = [table.enhed] + list(shown.columns)
         body = [[label] + list(row) for label, row in shown.iterrows()]
         for r, values in enumerate([header] + body):
@@ -424,6 +431,7 @@ def build_document(result: Result, raw: RawInput | None = None, adopted_on: dt.d
     if shown_findings:
         grid = doc.add_table(rows=1 + len(shown_findings), cols=5)
         grid.style = "Table Grid"
+        _widths(grid, [Cm(1.8), Cm(2.6), Cm(1.5), Cm(2.3), Cm(8.8)])
         for c, head in enumerate(["Alvor", "Ark/fil", "Række", "Kolonne", "Besked"]):
             grid.cell(0, c).text = head
         for r, f in enumerate(shown_findings, start=1):
@@ -434,8 +442,19 @@ def build_document(result: Result, raw: RawInput | None = None, adopted_on: dt.d
             for cell in row.cells:
                 for run in cell.paragraphs[0].runs:
                     run.font.size = Pt(8)
+    doc.add_paragraph().add_run().add_break()
     doc.add_paragraph(rounding_sentence(result))
     return doc
+
+
+def _widths(grid, widths) -> None:
+    """Fixed column widths (Word reads the cells' widths, LibreOffice the grid's)."""
+    grid.autofit = False
+    for row in grid.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
+    for column, width in zip(grid.columns, widths):
+        column.width = width
 
 
 def warnings_for(result: Result) -> list[Finding]:
