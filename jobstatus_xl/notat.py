@@ -379,9 +379,6 @@ def build_document(result: Result, raw: RawInput | None = None, adopted_on: dt.d
     doc.styles["Normal"].font.size = Pt(10)
     doc.core_properties.title = f"Status for de særlige jobordninger, {result.settings.period.label()}"
     doc.core_properties.author = "jobstatus-xl"
-    doc.core_properties.created = dt.datetime(2000, 1, 1)      # fixed: the same input gives the same file
-    doc.core_properties.modified = dt.datetime(2000, 1, 1)
-    doc.core_properties.revision = 1
     doc.add_heading(f"Status for de særlige jobordninger i Københavns Kommune, {result.settings.period.label()}", 1)
     for part in intro(result, adopted_on):
         if isinstance(part, list):
@@ -468,9 +465,11 @@ def warnings_for(result: Result) -> list[Finding]:
 
 
 def note_bytes(result: Result, raw: RawInput | None = None) -> bytes:
+    """The .docx file; the same result gives the same bytes (fixed zip times and document dates)."""
+    from .template.build import normalize_package
     buf = io.BytesIO()
     build_document(result, raw).save(buf)
-    return buf.getvalue()
+    return normalize_package(buf.getvalue())
 
 
 def write_note(result: Result, out: Path, raw: RawInput | None = None) -> Path:
