@@ -52,9 +52,9 @@ def to_csv(result: Result) -> str:
 
 
 def to_csv_da(result: Result) -> str:
-    """`to_csv` as Danish Excel opens it with a double click: ';' between fields, decimal comma,
-    CRLF; the caller writes it as UTF-8 with a BOM (`CSV_DA_ENCODING`), which tells Excel the encoding."""
-    return _csv(result, sep=";", decimal=",", lineterminator="\r\n")
+    """`to_csv` as Danish Excel opens it with a double click: ';' between fields, decimal comma; the
+    caller writes it as UTF-8 with a BOM (`CSV_DA_ENCODING`), which tells Excel the encoding."""
+    return _csv(result, sep=";", decimal=",", lineterminator="\n")
 
 
 CSV_DA_ENCODING = "utf-8-sig"

@@ -22,7 +22,7 @@ def test_csv_da_is_the_tidy_csv_as_danish_excel_reads_it(capsysbinary):
     danish = run(capsysbinary, "status", "--year", "2024", "--format", "csv-da")
     assert danish.startswith(b"\xef\xbb\xbf")                      # UTF-8 BOM: Excel reads æøå right
     text = danish.decode("utf-8-sig")
-    header, first = text.split("\r\n")[:2]
+    header, first = text.split("\n")[:2]
     assert header == tidy.decode("utf-8").splitlines()[0].replace(",", ";")
     assert "," in first and "." not in first                         # decimal comma, no decimal point
     a = pd.read_csv(io.BytesIO(tidy), dtype={"aar": int})
