@@ -158,6 +158,11 @@ def comparison(result: Result) -> list[str]:
     old = kk_figures(result.previous_tidy, prev_rules)
     y0 = old.year
     group = [first, f"Til sammenligning fremgår der af tabel 2 status, måltal og målopfyldelsen for {y0}."]
+    period = result.settings.period
+    if period != Period.year(period.end.year):
+        # the previous year's figures are the published whole-year ones: say so before comparing
+        group.append(f"Bemærk, at tallene for {y0} dækker hele året, mens tallene for {y1} dækker perioden "
+                     f"{period.label()}.")
     gone = [s for s in old.group if s not in now.group]
     if gone:
         group.append(f"I {y0} indgik {_joined([_lower(s) for s in gone])} i det samlede måltal sammen med "

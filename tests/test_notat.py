@@ -277,3 +277,13 @@ def test_pdf_with_libreoffice_holds_the_tables(tmp_path):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
         assert "Tabel 9" in text and "1.084" in text and "Datagrundlag og kontrol" in text
+
+
+def test_a_part_year_is_not_compared_with_a_whole_year_without_saying_so():
+    import datetime as dt
+    result = compute(demo_input(), Settings(2024, dt.date(2024, 1, 1), dt.date(2024, 6, 30)))
+    text = notat.comparison(result)[0]
+    assert "tallene for 2023 dækker hele året, mens tallene for 2024 dækker perioden januar til og med juni 2024" in text
+    intro = " ".join(p for p in notat.intro(result, None) if isinstance(p, str))
+    assert "for perioden januar til og med juni 2024" in intro and "i juni 2024" in intro
+    assert "ved udgangen af året" not in intro
