@@ -180,6 +180,12 @@ def refuse_to_overwrite(path: Path | None, overwrite: bool) -> None:
                                   "Vælg et andet filnavn, eller tilføj --overwrite for at erstatte filen.")])
 
 
+def _add_out(parser: argparse.ArgumentParser, help: str) -> None:
+    """A required --out FIL for a verb whose product is a new file, and its --overwrite."""
+    parser.add_argument("--out", type=Path, required=True, metavar="FIL", help=help)
+    _add_overwrite(parser)
+
+
 def _add_overwrite(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="Erstat en eksisterende fil (uden dette stopper "
                         "kommandoen hellere end at overskrive).")
@@ -244,8 +250,7 @@ def _add_notat(sub) -> None:
     p = sub.add_parser("notat", help="Lav statusnotatet (indledning, sammenligning med året før, tabel 1-9, figurer, "
                        "bilag) som Word-dokument eller PDF.")
     _add_input(p)
-    p.add_argument("--out", type=Path, required=True, metavar="FIL", help="notat.docx, eller notat.pdf (kræver LibreOffice).")
-    _add_overwrite(p)
+    _add_out(p, "notat.docx, eller notat.pdf (kræver LibreOffice).")
     p.set_defaults(func=_notat)
 
 
@@ -269,8 +274,7 @@ def _add_projektmappe(sub) -> None:
     p = sub.add_parser("projektmappe", help="Lav en udfyldt og opdateret projektmappe (.xlsm) ud fra en mappe med "
                        "CSV-filer.")
     _add_input(p)
-    p.add_argument("--out", type=Path, required=True, metavar="FIL", help="Den nye projektmappe, fx status_2024.xlsm.")
-    _add_overwrite(p)
+    _add_out(p, "Den nye projektmappe, fx status_2024.xlsm.")
     p.set_defaults(func=_projektmappe)
 
 
