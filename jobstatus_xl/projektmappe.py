@@ -13,16 +13,35 @@ from pathlib import Path
 import pandas as pd
 
 from .engine.findings import CPR_PATTERN, FEJL, Finding, InputError, mask_cpr
-from .engine.pipeline import RawInput, Result, Settings
+from .engine.pipeline import RawInput, Result, Settings, Table, compute
+from .engine.register import FLEKSJOB_COLUMNS, FORLOEB_COLUMNS, map_columns
+from .report import tidy_frame
 from .sheets import (SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_SETTINGS, SHEET_TIDLIGERE, SHEET_VAEGTE,
                      settings_grid)
 
 
 def input_frames(raw: RawInput) -> dict[str, pd.DataFrame]:
-    """The input sheets' tables from the folder's files (sheets without a file keep the template's)."""
-    tables = {SHEET_FORLOEB: raw.forloeb, SHEET_FLEKSJOB: raw.fleksjob, SHEET_MAALTAL: raw.maaltal,
-              SHEET_VAEGTE: raw.vaegte, SHEET_TIDLIGERE: raw.previous}
-    return {sheet: t.frame for sheet, t in tables.items() if t is not None}
+    """The input sheets' tables from the folder's files (sheets without a file keep the template's).
+    The registers' header variants ('Startdato', 'Forv', ...) become the sheets' column names."""
+    frames = {SHEET_FORLOEB: _canonical(raw.forloeb, FORLOEB_COLUMNS)}
+    if raw.fleksjob is not None:
+        found, _ = map_columns(raw.fleksjob.frame.columns, (), raw.fleksjob.source)
+        if "id" not in found and "antal" in found:
+            raise InputError([Finding(FEJL, raw.fleksjob.source, "Filen har antal fleksjobansatte pr. forvaltning, men "
+                                      f"arket '{SHEET_FLEKSJOB}' i en projektmappe har ansættelser (id, forvaltning, "
+                                      "start, slut). Brug ansættelserne, eller lav status og notat direkte fra mappen "
+                                      "(jobstatus-xl status / notat).", kolonne=found["antal"])])
+        frames[SHEET_FLEKSJOB] = _canonical(raw.fleksjob, FLEKSJOB_COLUMNS)
+    tables = {SHEET_MAALTAL: raw.maaltal, SHEET_VAEGTE: raw.vaegte, SHEET_TIDLIGERE: raw.previous}
+    frames.update({sheet: t.frame for sheet, t in tables.items() if t is not None})
+    return frames
+
+
+def _canonical(table: Table, required) -> pd.DataFrame:
+    found, missing = map_columns(table.frame.columns, required, table.source)
+    if missing:
+        raise InputError(missing)
+    return table.frame.rename(columns={given: canon for canon, given in found.items()})
 
 
 def cpr_findings(raw: RawInput) -> list[Finding]:
@@ -50,8 +69,16 @@ def workbook_bytes(raw: RawInput, settings: Settings, name: str = "projektmappe.
     found = cpr_findings(raw)
     if found:
         raise InputError(found)
+    expected = compute(raw, settings)          # the folder's own figures; InputError stops here
     filled = fill_input_tables(build_template_bytes(), input_frames(raw))
     new, result, _ = refresh_bytes(_with_settings(filled, settings), name)
+    # The workbook must say what the folder says. Anything the sheets cannot hold as the files
+    # have it would show here as a difference; then no workbook is better than a wrong one.
+    if not tidy_frame(result).equals(tidy_frame(expected)):
+        raise InputError([Finding(FEJL, name, "Projektmappen ville ikke give de samme tal som mappen med CSV-filer, "
+                                  "så den er ikke skrevet. Kontrollér, at filernes kolonner hedder som arkene i "
+                                  "skabelonen (se README, 'Input folder'), eller brug jobstatus-xl status / notat "
+                                  "direkte på mappen.")])
     return new, result
 
 

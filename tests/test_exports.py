@@ -73,3 +73,29 @@ def test_projektmappe_writes_no_cpr_number(folder, tmp_path, capsys):
     err = capsys.readouterr().err
     assert not out.exists()
     assert "forloeb.csv, række 7, kolonne 'id'" in err and "010203-XXXX" in err and "1234" not in err
+
+
+def test_projektmappe_takes_the_header_variants_the_folder_reader_takes(folder, tmp_path, capsysbinary):
+    forloeb = pd.read_csv(folder / "forloeb.csv", dtype=str, keep_default_na=False)
+    forloeb = forloeb.rename(columns={"forvaltning": "Forv", "start": "Startdato", "slut": "Slutdato"})
+    forloeb.to_csv(folder / "forloeb.csv", index=False, sep=";")
+    out = tmp_path / "status_2024.xlsm"
+    run(capsysbinary, "projektmappe", str(folder), "--year", "2024", "--out", str(out))
+    assert (run(capsysbinary, "status", str(out), "--format", "csv")
+            == run(capsysbinary, "status", str(folder), "--year", "2024", "--format", "csv"))
+
+
+def test_projektmappe_refuses_fleksjob_headcounts_it_cannot_hold(folder, tmp_path, capsys):
+    (folder / "fleksjob.csv").write_text("forvaltning,antal\nBIF,87\nBUF,274\n", encoding="utf-8")
+    out = tmp_path / "status_2024.xlsm"
+    assert cli.main(["projektmappe", str(folder), "--year", "2024", "--out", str(out)]) == 2
+    assert not out.exists() and "antal fleksjobansatte pr. forvaltning" in capsys.readouterr().err
+
+
+def test_projektmappe_writes_nothing_when_the_workbook_would_differ(folder, tmp_path, monkeypatch, capsys):
+    from jobstatus_xl import projektmappe
+    real = projektmappe.input_frames
+    monkeypatch.setattr(projektmappe, "input_frames", lambda raw: {k: v.iloc[:-5] for k, v in real(raw).items()})
+    out = tmp_path / "status_2024.xlsm"
+    assert cli.main(["projektmappe", str(folder), "--year", "2024", "--out", str(out)]) == 2
+    assert not out.exists() and "ikke give de samme tal" in capsys.readouterr().err
