@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -281,11 +282,17 @@ def rounding_sentence(result: Result) -> str:
     if not places:
         return ("Alle trykte totaler og procenter i tabel 1-" f"{max(number.values())} kan genberegnes præcist ud fra "
                 "de trykte tal.")
-    parts = [f"tabel {n} ({', '.join(dict.fromkeys(felter))})" for n, felter in sorted(places.items())]
+    # 'Samlet status (sum af rækker)' -> 'Samlet status – sum af rækker': no brackets inside brackets
+    parts = [f"tabel {n} ({'; '.join(dict.fromkeys(_unbracketed(f) for f in felter))})"
+             for n, felter in sorted(places.items())]
     kind = ("afrunding" if all(a.alvor == AFRUNDING for a in found.afvigelser)
             else "afrunding, men ikke alle forskelle kan forklares af afrunding (se jobstatus-xl check)")
-    return ("Hvert tal er afrundet for sig ud fra de uafrundede tal, og derfor giver de trykte tal ikke præcist "
-            f"den trykte total eller procent i {'; '.join(parts)}: forskellen skyldes {kind}.")
+    return ("Fordi hvert tal er afrundet for sig ud fra de uafrundede tal, giver de trykte tal ikke præcist den "
+            f"trykte total eller procent i {_joined(parts)}; forskellen skyldes {kind}.")
+
+
+def _unbracketed(felt: str) -> str:
+    return re.sub(r" [(](.*)[)]$", r" – \1", felt)
 
 
 def data_basis(result: Result, raw: RawInput | None) -> list[str]:

@@ -227,11 +227,11 @@ def test_appendix_names_the_tables_whose_printed_rows_do_not_add_up(demo):
     raw, result, doc = demo
     texts = paragraphs(doc)
     appendix = texts[texts.index("Bilag: Datagrundlag og kontrol"):]
-    sentence = next(t for t in appendix if t.startswith("Hvert tal er afrundet for sig"))
+    sentence = next(t for t in appendix if t.startswith("Fordi hvert tal er afrundet for sig"))
     off = [int(re.match(r"Tabel (\d+)", t).group(1)) for t, tbl in note_tables(doc) if printed_rows_do_not_add_up(tbl)]
     assert off                                   # the demo has such tables (as the published note)
     for number in off:
-        assert re.search(rf"tabel {number} \([^)]*Samlet status \(sum af rækker\)", sentence), number
+        assert re.search(rf"tabel {number} \([^)]*Samlet status – sum af rækker", sentence), number
     assert "skyldes afrunding" in sentence
     size = f"{len(raw.forloeb.frame):,}".replace(",", ".")
     assert any(f"{size} rækker i forloeb.csv" in t for t in appendix)
