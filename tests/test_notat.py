@@ -19,15 +19,16 @@ import pandas as pd
 import pytest
 from libreoffice import requires_libreoffice
 
-from jobstatus_xl import cli, notat
+from jobstatus_xl import notat
 from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, RawInput, Settings, Table, compute, demo_input
 
 PUBLISHED_COMPARISON = ["772", "68 pct.", "913", "84 pct.", "1.134", "1.084", "975", "115 pct.", "1.014", "113 pct."]
 
 
-def status_json(capsys, *args) -> dict:
-    assert cli.main(["status", *args, "--format", "json"]) == 0
-    return json.loads(capsys.readouterr().out)
+def status_json(cli, *args) -> dict:
+    done = cli("status", *args, "--format", "json")
+    assert done.code == 0
+    return json.loads(done.out)
 
 
 def shown(x: float | None, pct: bool = False) -> str:
@@ -93,9 +94,9 @@ def note_tables(doc):
     return out
 
 
-def test_nine_tables_whose_cells_are_the_rounded_figures_of_status(demo, capsys):
+def test_nine_tables_whose_cells_are_the_rounded_figures_of_status(demo, cli):
     _, _, doc = demo
-    rows = status_json(capsys, "--year", "2024")["status"]
+    rows = status_json(cli, "--year", "2024")["status"]
     tables = note_tables(doc)
     assert [int(re.match(r"Tabel (\d+)", t).group(1)) for t, _ in tables] == list(range(1, 10))
     checked = 0
@@ -247,32 +248,32 @@ def test_two_charts_and_the_same_bytes_twice(demo):
     assert notat.note_bytes(result, raw) == notat.note_bytes(result, raw)
 
 
-def test_cli_writes_the_note_and_never_over_an_existing_file(tmp_path, capsys):
+def test_cli_writes_the_note_and_never_over_an_existing_file(tmp_path, cli):
     out = tmp_path / "notat.docx"
-    assert cli.main(["notat", "--year", "2024", "--out", str(out)]) == 0
+    assert cli("notat", "--year", "2024", "--out", out).code == 0
     doc = docx.Document(str(out))
     assert len(note_tables(doc)) == 9
     out.write_bytes(b"mit eget notat")
-    assert cli.main(["notat", "--year", "2024", "--out", str(out)]) == 2
+    refused = cli("notat", "--year", "2024", "--out", out)
+    assert refused.code == 2 and "--overwrite" in refused.err
     assert out.read_bytes() == b"mit eget notat"
-    assert "--overwrite" in capsys.readouterr().err
-    assert cli.main(["notat", "--year", "2024", "--out", str(out), "--overwrite"]) == 0
+    assert cli("notat", "--year", "2024", "--out", out, "--overwrite").code == 0
     assert len(note_tables(docx.Document(str(out)))) == 9
 
 
-def test_pdf_without_libreoffice_says_how_to_get_one(tmp_path, monkeypatch, capsys):
+def test_pdf_without_libreoffice_says_how_to_get_one(tmp_path, monkeypatch, cli):
     monkeypatch.setattr(notat, "soffice", lambda: None)
     out = tmp_path / "notat.pdf"
-    assert cli.main(["notat", "--year", "2024", "--out", str(out)]) == 1
-    err = capsys.readouterr().err
-    assert "Gem som" in err and "PDF" in err and not out.exists()
+    done = cli("notat", "--year", "2024", "--out", out)
+    assert done.code == 1
+    assert "Gem som" in done.err and "PDF" in done.err and not out.exists()
 
 
 @requires_libreoffice
 @pytest.mark.libreoffice
-def test_pdf_with_libreoffice_holds_the_tables(tmp_path):
+def test_pdf_with_libreoffice_holds_the_tables(tmp_path, cli):
     out = tmp_path / "notat.pdf"
-    assert cli.main(["notat", "--year", "2024", "--out", str(out)]) == 0
+    assert cli("notat", "--year", "2024", "--out", out).code == 0
     assert out.read_bytes().startswith(b"%PDF")
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
