@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -193,41 +192,6 @@ def _require_file(path: Path) -> None:
         raise _fejl(path.name, f"'{mask_cpr(str(path))}' er en mappe; angiv projektmappen (.xlsm).")
     if not path.is_file():
         raise _fejl(path.name, f"Filen '{mask_cpr(str(path))}' findes ikke.")
-
-
-def cli_refresh(args) -> int:
-    """`jobstatus-xl refresh WORKBOOK [--out FILE]`: 0 done, 2 input errors (only Kontrol written), 1 other."""
-    path = Path(args.workbook)
-    try:
-        summary = refresh_file(path, getattr(args, "out", None))
-    except InputErrorKontrolWritten as exc:
-        print(f"Inddata har fejl ({len(exc.errors)} fejl). Kun arket '{SHEET_CHECK}' er opdateret med fejlene; "
-              "tabellerne er ikke ændret.", file=sys.stderr)
-        for f in exc.findings:
-            print(f"  {f}", file=sys.stderr)
-        return 2
-    except InputError as exc:
-        print(f"Inddata har fejl ({len(exc.errors)} fejl). Projektmappen er ikke ændret.", file=sys.stderr)
-        for f in exc.findings:
-            print(f"  {f}", file=sys.stderr)
-        return 2
-    except NothingLostError as exc:
-        print(f"Afbrudt: {exc}", file=sys.stderr)
-        return 1
-    except WorkbookFileError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    except OSError as exc:
-        from .xlsx.atomic import danish_reason
-        print(f"Projektmappen kunne ikke opdateres: {danish_reason(exc)}. Den oprindelige fil er ikke ændret.",
-              file=sys.stderr)
-        return 1
-    except Exception as exc:  # noqa: BLE001 - a bug must not look like a damaged workbook
-        print(f"Uventet fejl ({type(exc).__name__}: {mask_cpr(str(exc))[:200]}). Den oprindelige fil er ikke "
-              "ændret.", file=sys.stderr)
-        return 1
-    print(summary.text())
-    return 0
 
 
 # ================================================================ demo workbook

@@ -7,13 +7,13 @@
   target is still as read (else writes nothing: someone else saved meanwhile), and renames it over
   the target. Through a symbolic link the link's target is replaced, the link stays. A read-only
   target is refused, as Excel would. SIGTERM and SIGINT during the write remove the temporary
-  file. Every OS error comes back as `WorkbookFileError` with a Danish reason.
+  file. An OS error propagates with the file's name (the CLI says it in Danish: `cli.os_error_text`);
+  the refusals above are `WorkbookFileError`, a Danish message.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import os
 import signal
@@ -34,32 +34,6 @@ class WorkbookFileError(Exception):
         self.message = message
 
 
-_REASONS = {
-    errno.ENOSPC: "der er ikke mere plads på drevet",
-    errno.EDQUOT: "din diskkvote er opbrugt",
-    errno.EACCES: "adgang nægtet (du har ikke rettigheder til filen eller mappen)",
-    errno.EPERM: "handlingen er ikke tilladt (filen eller mappen er beskyttet)",
-    errno.EROFS: "drevet er skrivebeskyttet",
-    errno.ENOENT: "filen eller mappen findes ikke",
-    errno.EISDIR: "det er en mappe, ikke en fil",
-    errno.ENOTDIR: "en del af stien er ikke en mappe",
-    errno.EBUSY: "filen er i brug af et andet program",
-    errno.ETXTBSY: "filen er i brug af et andet program",
-    errno.EIO: "læse- eller skrivefejl på drevet",
-    errno.ENAMETOOLONG: "filnavnet er for langt",
-    errno.EXDEV: "filen og den midlertidige kopi ligger på forskellige drev",
-    errno.EMFILE: "for mange åbne filer",
-    errno.ELOOP: "for mange symbolske links i stien",
-}
-
-
-def danish_reason(exc: OSError) -> str:
-    reason = _REASONS.get(exc.errno or -1)
-    if reason is None:
-        reason = f"systemfejl nr. {exc.errno}" if exc.errno else "ukendt systemfejl"
-    return reason
-
-
 def _show(path) -> str:
     return mask_cpr(str(path))
 
@@ -77,12 +51,9 @@ def _snapshot(data: bytes, st: os.stat_result) -> Snapshot:
 
 def read_source(path: Path) -> tuple[bytes, Snapshot]:
     """The file's bytes and what it looked like when read. Raises WorkbookFileError."""
-    try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            data = fh.read()
-    except OSError as exc:
-        raise WorkbookFileError(f"Projektmappen '{_show(path)}' kan ikke læses: {danish_reason(exc)}.") from None
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        data = fh.read()
     return data, _snapshot(data, st)
 
 
@@ -162,8 +133,6 @@ def refuse_if_read_only(target: Path) -> None:
         st = os.stat(target)
     except FileNotFoundError:
         return
-    except OSError as exc:
-        raise WorkbookFileError(f"Projektmappen '{_show(target)}' kan ikke læses: {danish_reason(exc)}.") from None
     if not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(target, os.W_OK):
         raise WorkbookFileError(f"Projektmappen '{_show(target)}' er skrivebeskyttet, så den ikke opdateres (Excel "
                                 "ville heller ikke gemme den). Fjern skrivebeskyttelsen, eller skriv til en anden "
@@ -199,11 +168,7 @@ def atomic_write(target: Path, data: bytes, mode_from: Path | None = None, expec
     refuse_if_read_only(target)
     folder = target.parent if str(target.parent) else Path(".")
     with _signals_raise():
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        except OSError as exc:
-            raise WorkbookFileError(f"Der kan ikke skrives i mappen '{_show(folder)}': {danish_reason(exc)}. "
-                                    "Den oprindelige fil er ikke ændret.") from None
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -224,9 +189,8 @@ def atomic_write(target: Path, data: bytes, mode_from: Path | None = None, expec
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            if isinstance(exc, OSError):
-                raise WorkbookFileError(f"Projektmappen '{_show(target)}' kunne ikke skrives: {danish_reason(exc)}. "
-                                        "Den oprindelige fil er ikke ændret.") from None
+            if isinstance(exc, OSError) and exc.filename is None:
+                exc.filename = str(target)          # the CLI names the file it could not write
             raise
     if hasattr(os, "O_DIRECTORY"):
         try:
