@@ -4,7 +4,8 @@ Both fronts that open a workbook -- the headless refresh and `status` (`workbook
 reconciliation of published tables (`checks.py`) -- call `check_package` first, so one set of
 limits holds for every file a user hands us. The limits are declared sizes from the zip
 directory, checked without decompressing anything; then every XML part is streamed through once,
-whole, to refuse a DTD wherever it stands (a parser meets it wherever it stands). Every refusal is an `InputError` with a Danish message naming the file.
+whole, to refuse a DTD wherever it stands (a parser meets it wherever it stands). Every refusal is
+an `InputError` with a Danish message naming the file.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import quoteattr
 
-from ..engine.findings import InputError
 from ..sheets import OWNED_SHEETS, SheetGrid
+from . import package
 from .package import (CONTENT_TYPES, CT_WORKSHEET, R_NS, REL_CALC_CHAIN, REL_STYLES, REL_WORKSHEET, WORKBOOK_PART,
                       Package, add_relationship, ensure_override, free_relationship_id, parse, rels_name,
                       remove_elements)
@@ -133,10 +133,7 @@ def replace_owned(pkg: Package, grids: list[SheetGrid], name: str) -> bytes:
     styles = book.xml()
     if styles != pkg.read(styles_part):
         replaced[styles_part] = styles
-    from .package import write_package
-    data = write_package(pkg, replaced, dropped, added)
+    data = package.write_package(pkg, replaced, dropped, added)
     verify_package(pkg, data, set(replaced), dropped, list(added), styles_part)
     return data
 
-
-__all__ = ["replace_owned", "name_clashes", "InputError"]
