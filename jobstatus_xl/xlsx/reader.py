@@ -258,15 +258,9 @@ def _plain_rows(cells, convert, max_col, columns, attrs_seen, state):
                 yield state["last_row"], [values.get(i) for i in range(1, max(values, default=0) + 1)]
             current, values = number, {}
             state["last_row"] = int(number)
-        c = columns.get(letters)
-        if c is None:
-            c = columns[letters] = _column_index(letters.decode(), {})
+        c, kind, style = _place(letters, attrs, columns, attrs_seen)
         if max_col is not None and c > max_col:
             continue
-        parsed = attrs_seen.get(attrs)
-        if parsed is None:
-            parsed = attrs_seen[attrs] = _cell_attrs(attrs)
-        kind, style = parsed
         if kind == "inlineStr":
             values[c] = _text(t)
         elif v:                         # <v></v>: no value, as lxml (and openpyxl) read it
@@ -275,9 +269,18 @@ def _plain_rows(cells, convert, max_col, columns, attrs_seen, state):
         yield state["last_row"], [values.get(i) for i in range(1, max(values, default=0) + 1)]
 
 
-def _cell_attrs(attrs: bytes) -> tuple[str, int | None]:
-    found = dict(_CELL_ATTR.findall(attrs))
-    return found.get(b"t", b"n").decode(), int(found[b"s"]) if found.get(b"s", b"").isdigit() else None
+def _place(letters: bytes, attrs: bytes, columns: dict, attrs_seen: dict) -> tuple[int, str, int | None]:
+    """A cell's column, type and style from its column letters and other attributes (both cached:
+    a register repeats a handful of each)."""
+    c = columns.get(letters)
+    if c is None:
+        c = columns[letters] = _column_index(letters.decode(), {})
+    parsed = attrs_seen.get(attrs)
+    if parsed is None:
+        found = dict(_CELL_ATTR.findall(attrs))
+        parsed = attrs_seen[attrs] = (found.get(b"t", b"n").decode(),
+                                      int(found[b"s"]) if found.get(b"s", b"").isdigit() else None)
+    return (c,) + parsed
 
 
 def _rows_in(data: bytes, pos: int, end: int, convert, max_col, columns, attrs_seen, state):
@@ -295,15 +298,9 @@ def _rows_in(data: bytes, pos: int, end: int, convert, max_col, columns, attrs_s
         last_row = state["last_row"] = n
         values: dict[int, object] = {}
         for letters, attrs, inner in cells:
-            c = columns.get(letters)
-            if c is None:
-                c = columns[letters] = _column_index(letters.decode(), {})
+            c, kind, style = _place(letters, attrs, columns, attrs_seen)
             if max_col is not None and c > max_col:
                 continue
-            parsed = attrs_seen.get(attrs)
-            if parsed is None:
-                parsed = attrs_seen[attrs] = _cell_attrs(attrs)
-            kind, style = parsed
             if kind == "inlineStr":
                 if b"<rPh" in inner:
                     values[c] = _rich_text(_row_element(b"<is>" + inner.split(b"<is>", 1)[-1].rsplit(b"</is>", 1)[0]
