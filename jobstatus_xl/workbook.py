@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .engine.findings import FEJL, Finding, InputError, mask_cpr
+from .engine.findings import Finding, InputError, mask_cpr
 from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
 from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
 from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, SHEET_CHECK, SHEET_FLEKSJOB,
@@ -44,16 +44,13 @@ from .xlsx.openpyxl_output import _load, fill_cached_values, restore_package, sh
 from .xlsx.owned import replace_owned
 from .xlsx.package import add_relationship  # noqa: F401 - the template builder's
 from .xlsx.reader import MAX_COLUMNS, EXCEL_MAX_ROWS, open_package, read_grids  # noqa: F401
+from .xlsx.reader import fejl as _fejl
 from .xlsx.style import SHEET_WIDTHS, sheet_widths, style_sheet, write_grid  # noqa: F401 - the template builder's
 from .xlsx.verify import NothingLostError  # noqa: F401
 from .xlsxguard import check_package
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _fejl(source: str, message: str) -> InputError:
-    return InputError([Finding(FEJL, source, message)])
 
 
 _TOO_BIG_HINT = "Del registret op, eller gem det som CSV og brug 'jobstatus-xl status'."
