@@ -18,7 +18,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import sys
 import textwrap
 from fractions import Fraction
 from pathlib import Path
@@ -458,21 +457,3 @@ def to_json(afstemning: Afstemning) -> str:
     rows = [{k: (mask_cpr(v) if isinstance(v, str) else v) for k, v in a.as_dict().items()}
             for a in afstemning.afvigelser]
     return json.dumps(rows, ensure_ascii=False, indent=2)
-
-
-def cli_check(args) -> int:
-    """`jobstatus-xl check PATH [--format table|json]`: exit 1 on any fejl, 2 on unreadable input."""
-    try:
-        result = check(args.path)
-    except InputError as exc:
-        print(f"Kan ikke afstemme {args.path}:", file=sys.stderr)
-        for f in exc.findings:
-            print(f"  {f}", file=sys.stderr)
-        return 2
-    if getattr(args, "format", "table") == "json":
-        sys.stdout.write(to_json(result) + "\n")
-        for n in result.noter:
-            print(f"Ikke afstemt: {n}", file=sys.stderr)
-    else:
-        sys.stdout.write(render(result, str(args.path)) + "\n")
-    return 1 if result.fejl else 0
