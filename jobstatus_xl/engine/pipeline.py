@@ -38,6 +38,7 @@ class Settings:
     end: dt.date | None = None
     basis: str = "kalenderdage"
     reference_month: dt.date | None = None   # any day in the fleksjob reference month
+    status_date: dt.date | None = None       # "opgjort pr." of the year-end forecast (engine/prognose)
 
     @property
     def period(self) -> Period:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -80,9 +80,11 @@ class Forecast:
 
 def forecast(raw: RawInput, settings: Settings, pr: dt.date | None = None, *, source: str = "indstillinger",
              row: int | None = None, column: str = "opgjort pr.") -> Forecast:
-    """The forecast for `settings.year` at status date `pr` (None: the last start date the register
-    holds within the year). The period is always the whole year; `settings.start`/`end` are not
-    used. A bad status date is a finding on `source` (row, column): e.g. the settings sheet's cell."""
+    """The forecast for `settings.year` at status date `pr` (None: `settings.status_date`, and if
+    that is empty the last start date the register holds within the year). The period is always
+    the whole year; `settings.start`/`end` are not used. A bad status date is a finding on
+    `source` (row, column): e.g. the settings sheet's cell."""
+    pr = pr or settings.status_date
     year_settings = Settings(settings.year, None, None, settings.basis, settings.reference_month)
     parsed = parse_input(raw, year_settings)
     pr, found = _status_date(parsed, pr, source, row, column)
@@ -90,7 +92,7 @@ def forecast(raw: RawInput, settings: Settings, pr: dt.date | None = None, *, so
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
     table, monthly, notes = forecast_register(parsed.register, parsed.rules, pr, settings.basis, parsed.reference)
-    return Forecast(year_settings, pr, parsed.rules, table, monthly, findings + notes)
+    return Forecast(replace(year_settings, status_date=pr), pr, parsed.rules, table, monthly, findings + notes)
 
 
 def default_status_date(register: Register, year: int) -> dt.date | None:
