@@ -103,47 +103,8 @@ def forecast_to_json(fc) -> str:
                        "bemaerkninger": [finding_dict(f) for f in fc.findings]}, ensure_ascii=False, indent=2)
 
 
-FORECAST_HEADER = ["Status til dato", "Sikker årsstatus", "Prognose", "Lav", "Høj", "Måltal",
-                   "Målopfyldelse, sikker", "Målopfyldelse, prognose"]
-
-
-def forecast_rows(fc, enhed: str) -> list[tuple[str, list[float], list[bool]]]:
-    """One unit's table as shown on screen and on the sheet: (label, unrounded values, is-percent)."""
-    from .engine.status import SAMLET_MAAL
-    from .engine.tables import scheme_label
-    t = fc.table[fc.table["enhed"] == enhed]
-    out = []
-    pct = [False] * 6 + [True, True]
-    for r in t.to_dict("records"):
-        label = r["linje"]
-        if label == fc.rules.fleksjob:
-            label = f"{label} (antal ansatte)"
-        elif label == SAMLET_MAAL:
-            label = "Samlet målopfyldelse (vægtet gennemsnit)"
-        elif label in fc.rules.group:
-            label = scheme_label(label)
-        out.append((label, [r["status_til_dato"], r["sikker_aarsstatus"], r["prognose_aarsstatus"], r["prognose_lav"],
-                            r["prognose_hoej"], r["maaltal"], r["sikker_maalopfyldelse"], r["prognose_maalopfyldelse"]],
-                    pct))
-    return out
-
-
-def forecast_title(fc) -> str:
-    return (f"Prognose for {fc.settings.year}, opgjort pr. {fc.pr:%d-%m-%Y}: når vi målet i år? "
-            f"Grundlag: {fc.settings.basis}.")
-
-
-FORECAST_NOTES = [
-    "Status til dato: 1. januar til opgørelsesdatoen (fleksjob: ansatte i opgørelsesdatoens måned; de øvrige "
-    "fleksjobtal er ansatte i referencemåneden, normalt december).",
-    "Sikker årsstatus: hele året med de forløb, der er startet senest på opgørelsesdatoen, hver til sin "
-    "registrerede slutdato (tom slutdato = til 31. december).",
-    "Prognose: sikker årsstatus plus forventede nye forløb resten af året (startrate og varighed for årets "
-    "forløb til dato pr. forvaltning og ordning); lav og høj er et 90 %-interval for antallet af nye starter.",
-]
-
-
 def render_forecast(fc) -> str:
+    from .engine.prognose import FORECAST_HEADER, FORECAST_NOTES, forecast_rows, forecast_title
     from .engine.rules import UNIT_NAMES
     from .engine.tables import format_number, format_percent
     parts = [forecast_title(fc), "Tal er afrundet som i noten (halve op, fra uafrundede tal).", ""]

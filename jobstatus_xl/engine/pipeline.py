@@ -62,6 +62,7 @@ class Result:
     previous_tidy: pd.DataFrame | None
     tables: list[NoteTable]
     findings: list[Finding] = field(default_factory=list)
+    forecast: object | None = None     # engine.prognose.Forecast when settings.status_date is given
 
 
 @dataclass
@@ -130,7 +131,12 @@ def compute(raw: RawInput, settings: Settings) -> Result:
     if prev is not None and not prev.empty:
         prev_rules = load_rules(settings.year - 1)
         previous_tidy = compute_status(aggregates_from_table(prev, prev_rules), prev_rules)
-    return Result(settings, rules, tidy, previous_tidy, note_tables(tidy, previous_tidy), findings)
+    forecast = None
+    if settings.status_date is not None:
+        from .prognose import forecast_parsed   # prognose builds on this module
+        forecast = forecast_parsed(p, settings.status_date)
+        findings = findings + forecast.notes
+    return Result(settings, rules, tidy, previous_tidy, note_tables(tidy, previous_tidy), findings, forecast)
 
 
 def _one_per_cell(findings: list[Finding]) -> list[Finding]:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -76,23 +76,32 @@ class Forecast:
     table: pd.DataFrame       # TABLE_COLUMNS, one row per unit and line, unrounded
     monthly: pd.DataFrame     # MONTHLY_COLUMNS
     findings: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)    # the forecast's own warnings (also in findings)
 
 
 def forecast(raw: RawInput, settings: Settings, pr: dt.date | None = None, *, source: str = "indstillinger",
-             row: int | None = None, column: str = "opgjort pr.") -> Forecast:
+             row: int | None = None, column: str = "Opgjort pr.") -> Forecast:
     """The forecast for `settings.year` at status date `pr` (None: `settings.status_date`, and if
     that is empty the last start date the register holds within the year). The period is always
     the whole year; `settings.start`/`end` are not used. A bad status date is a finding on
     `source` (row, column): e.g. the settings sheet's cell."""
-    pr = pr or settings.status_date
     year_settings = Settings(settings.year, None, None, settings.basis, settings.reference_month)
-    parsed = parse_input(raw, year_settings)
+    return forecast_parsed(parse_input(raw, year_settings), pr or settings.status_date, source=source, row=row,
+                           column=column)
+
+
+def forecast_parsed(parsed: Parsed, pr: dt.date | None, *, source: str = "indstillinger", row: int | None = None,
+                    column: str = "Opgjort pr.") -> Forecast:
+    """`forecast` from an already parsed input (`pipeline.compute` parses once for status and
+    forecast: the register does not depend on the status period, only some warnings do)."""
+    s = parsed.settings
     pr, found = _status_date(parsed, pr, source, row, column)
     findings = parsed.findings + found
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
-    table, monthly, notes = forecast_register(parsed.register, parsed.rules, pr, settings.basis, parsed.reference)
-    return Forecast(replace(year_settings, status_date=pr), pr, parsed.rules, table, monthly, findings + notes)
+    table, monthly, notes = forecast_register(parsed.register, parsed.rules, pr, s.basis, parsed.reference)
+    return Forecast(Settings(s.year, None, None, s.basis, s.reference_month, pr), pr, parsed.rules, table, monthly,
+                    findings + notes, notes)
 
 
 def default_status_date(register: Register, year: int) -> dt.date | None:
@@ -425,3 +434,44 @@ def month_weights(year: int, basis: str = "kalenderdage") -> np.ndarray:
     y = Period.year(year)
     return np.array([days_in_period(Period.months(year, m, m), basis) for m in range(1, 13)], dtype=float) \
         / days_in_period(y, basis)
+
+
+# ---------------------------------------------------------------- as shown (terminal and sheet)
+
+FORECAST_HEADER = ["Status til dato", "Sikker årsstatus", "Prognose", "Lav", "Høj", "Måltal",
+                   "Målopfyldelse, sikker", "Målopfyldelse, prognose"]
+
+
+def forecast_rows(fc: "Forecast", enhed: str) -> list[tuple[str, list[float], list[bool]]]:
+    """One unit's table as shown on screen and on the sheet: (label, unrounded values, is-percent)."""
+    from .tables import scheme_label
+    t = fc.table[fc.table["enhed"] == enhed]
+    out = []
+    pct = [False] * 6 + [True, True]
+    for r in t.to_dict("records"):
+        label = r["linje"]
+        if label == fc.rules.fleksjob:
+            label = f"{label} (antal ansatte)"
+        elif label == SAMLET_MAAL:
+            label = "Samlet målopfyldelse (vægtet gennemsnit)"
+        elif label in fc.rules.group:
+            label = scheme_label(label)
+        out.append((label, [r["status_til_dato"], r["sikker_aarsstatus"], r["prognose_aarsstatus"], r["prognose_lav"],
+                            r["prognose_hoej"], r["maaltal"], r["sikker_maalopfyldelse"], r["prognose_maalopfyldelse"]],
+                    pct))
+    return out
+
+
+def forecast_title(fc: "Forecast") -> str:
+    return (f"Prognose for {fc.settings.year}, opgjort pr. {fc.pr:%d-%m-%Y}: når vi målet i år? "
+            f"Grundlag: {fc.settings.basis}.")
+
+
+FORECAST_NOTES = [
+    "Status til dato: 1. januar til opgørelsesdatoen (fleksjob: ansatte i opgørelsesdatoens måned; de øvrige "
+    "fleksjobtal er ansatte i referencemåneden, normalt december).",
+    "Sikker årsstatus: hele året med de forløb, der er startet senest på opgørelsesdatoen, hver til sin "
+    "registrerede slutdato (tom slutdato = til 31. december).",
+    "Prognose: sikker årsstatus plus forventede nye forløb resten af året (startrate og varighed for årets "
+    "forløb til dato pr. forvaltning og ordning); lav og høj er et 90 %-interval for antallet af nye starter.",
+]
