@@ -99,12 +99,13 @@ def summary(rows: list[dict]) -> pd.DataFrame:
     d["sikker_pct"] = 100 * (d["sikker"] - d["actual"]) / d["actual"]
     d["inside"] = (d["lav"] <= d["actual"] + 1e-9) & (d["actual"] <= d["hoej"] + 1e-9)
     d["pp"] = 100 * (d["prognose"] - d["actual"]) / d["maaltal"]
+    d["kk"] = d["err_pct"].where(d["enhed"] == "KK")
     out = d.groupby(["register", "linje", "pr"], sort=False).agg(
         enheder=("enhed", "size"),
         mean_err=("err_pct", "mean"),
         mean_abs_err=("err_pct", lambda x: x.abs().mean()),
         max_abs_err=("err_pct", lambda x: x.abs().max()),
-        kk_err=("err_pct", "first"),     # KK is each group's first row
+        kk_err=("kk", "mean"),           # KK's error, averaged over the registers
         sikker_mean=("sikker_pct", "mean"),
         inside=("inside", "mean"),
         mean_abs_pp=("pp", lambda x: x.abs().mean()),
@@ -113,7 +114,7 @@ def summary(rows: list[dict]) -> pd.DataFrame:
 
 
 def markdown(s: pd.DataFrame) -> str:
-    head = ("| register | linje | opgjort pr. | enheder | gns. fejl | gns. abs. fejl | max abs. fejl | KK fejl | "
+    head = ("| register | linje | opgjort pr. | enheder | gns. fejl | gns. abs. fejl | max abs. fejl | KK fejl (gns.) | "
             "sikker (gns.) | faktisk i [lav; høj] | gns. abs. fejl i målopfyldelse |")
     lines = [head, "|" + "---|" * 11]
     for r in s.itertuples(index=False):
