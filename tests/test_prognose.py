@@ -249,3 +249,14 @@ def test_fleksjob_given_as_headcounts_is_blank_with_a_warning():
     assert fl[["status_til_dato", "sikker_aarsstatus", "prognose_aarsstatus"]].isna().all().all()
     assert fc.table.loc[fc.table["linje"] == SAMLET_MAAL, "prognose_maalopfyldelse"].isna().all()
     assert any("antal ansatte" in f.besked for f in fc.findings)
+
+
+def test_a_forloeb_starting_on_the_status_date_is_known_and_one_starting_the_day_after_is_not():
+    rows = [("DEMO-P1", "BIF", "Virksomhedspraktik", "2024-01-01", "2024-01-10", ""),
+            ("DEMO-P2", "BIF", "Virksomhedspraktik", "2024-06-30", "2024-07-09", ""),
+            ("DEMO-P3", "BIF", "Virksomhedspraktik", "2024-07-01", "2024-07-10", "")]
+    fleks = [("DEMO-F1", "SOF", "2024-06-30", ""), ("DEMO-F2", "SOF", "2024-07-01", "")]
+    t = forecast(raw_of(rows, fleks), Settings(2024), dt.date(2024, 6, 30)).table.set_index(["enhed", "linje"])
+    assert t.loc[("BIF", "Virksomhedspraktik"), "sikker_aarsstatus"] == pytest.approx(20 / 366)
+    assert t.loc[("BIF", "Virksomhedspraktik"), "starter_til_dato"] == 2
+    assert t.loc[("SOF", "Fleksjob"), "sikker_aarsstatus"] == 1
