@@ -157,12 +157,14 @@ def forecast_register(register: Register, rules: YearRules, pr: dt.date, basis: 
 
     group_new = _new_starts(register.forloeb, rules, pr, year, units, scheme=True, with_hours=basis == "hverdage")
     periods = [year] + [Period.months(rules.year, m, m) for m in range(1, 13)]
-    g_exp = _expected_shares(group_new, pr, future, periods, basis)                    # per period: (unit, scheme) -> share/day
+    # helårspersoner by the engine's share rule (hours count only on the weekday basis)
+    g_exp = _expected(group_new, pr, future, periods, lambda s, e, h, p: shares(
+        clipped(s, e, p), p, basis, h if basis == "hverdage" else None))
     fleks_frame = register.fleksjob
     if fleks_frame is not None:
         fleks_new = _new_starts(fleks_frame, rules, pr, year, units, scheme=False, with_hours=False)
         months = [month] + [Period.months(rules.year, m, m) for m in range(1, 13)]
-        f_exp = _expected_employed(fleks_new, pr, future, months)
+        f_exp = _expected(fleks_new, pr, future, months, lambda s, e, h, p: employed_in(s, e, p))
     else:
         fleks_new = f_exp = None
         if register.fleksjob_antal is not None:
@@ -285,8 +287,9 @@ def _synthetic(dist, pr: dt.date, future: int):
     return start, slut, np.tile(hours, future), np.tile(weight, future)
 
 
-def _expected_shares(new: _NewStarts, pr: dt.date, future: int, periods: list[Period], basis: str) -> list[pd.Series]:
-    """Per period: key -> expected share of the period from one start per day after pr."""
+def _expected(new: _NewStarts, pr: dt.date, future: int, periods: list[Period], measure) -> list[pd.Series]:
+    """Per period: key -> Σ over the days after pr of the mean `measure(start, slut, hours, period)`
+    of a forløb starting that day (one start a day; the rate multiplies it)."""
     out = [pd.Series(0.0, index=new.n.index) for _ in periods]
     if future <= 0:
         return out
@@ -295,22 +298,7 @@ def _expected_shares(new: _NewStarts, pr: dt.date, future: int, periods: list[Pe
             continue
         start, slut, hours, weight = _synthetic(dist, pr, future)
         for series, period in zip(out, periods):
-            h = hours if basis == "hverdage" else None
-            series[key] = float(np.dot(shares(clipped(start, slut, period), period, basis, h), weight))
-    return out
-
-
-def _expected_employed(new: _NewStarts, pr: dt.date, future: int, months: list[Period]) -> list[pd.Series]:
-    """Per month: unit -> expected spells employed in it from one start per day after pr."""
-    out = [pd.Series(0.0, index=new.n.index) for _ in months]
-    if future <= 0:
-        return out
-    for key, dist in new.lengths.items():
-        if dist is None:
-            continue
-        start, slut, _, weight = _synthetic(dist, pr, future)
-        for series, month in zip(out, months):
-            series[key] = float(np.dot(employed_in(start, slut, month), weight))
+            series[key] = float(np.dot(measure(start, slut, hours, period), weight))
     return out
 
 
