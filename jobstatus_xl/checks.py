@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .engine.findings import FEJL, Finding, InputError, mask_cpr
 from .engine.reconcile import Afstemning, PublishedTable, SchemeRow, reconcile, round_half_away
+from .engine.register import column_list
 from .engine.rules import FLEKSJOB, UNIT_NAMES
 from .engine.tables import ROW_ANTAL
 from .sheets import FIRST_ROW, GRID_WIDTH, HEADER_ROW, SHEET_SETTINGS, TABLE_UNITS, settings_row, table_sheet
@@ -182,7 +183,7 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str
     missing = [c for c in required if _fold(c) not in columns]
     if missing:
         raise InputError([Finding(FEJL, path.name, f"Kolonnen '{c}' mangler. Fundne kolonner: "
-                                  f"{', '.join(map(str, frame.columns)) or '(ingen)'}.", raekke=1, kolonne=c)
+                                  f"{column_list(frame.columns)}.", raekke=1, kolonne=c)
                           for c in missing])
     out = []
     for i, rec in enumerate(frame.to_dict(orient="records")):

@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 from . import report
@@ -73,30 +74,34 @@ def say_findings(findings: list[Finding], heading: str) -> int:
 # argparse builds its messages from English templates (gettext without a Danish catalogue); these
 # are the ones a user can meet, as regular expressions over the English text, in the order tried.
 _ARGPARSE_DA = [
-    (r"argument (?P<a>.+?): (?P<m>.*)", lambda m: f"argumentet {m['a']}: {_danish(m['m'])}"),
-    (r"the following arguments are required: (?P<a>.*)", lambda m: f"mangler: {m['a']}"),
-    (r"unrecognized arguments: (?P<a>.*)", lambda m: f"ukendte argumenter: {m['a']}"),
-    (r"invalid choice: (?P<v>.*) \(choose from (?P<c>.*)\)", lambda m: f"ugyldigt valg: {m['v']} (vælg mellem {m['c']})"),
-    (r"invalid int value: (?P<v>.*)", lambda m: f"{m['v']} er ikke et helt tal"),
-    (r"invalid (?P<t>.+?) value: (?P<v>.*)", lambda m: f"ugyldig værdi: {m['v']}"),
-    (r"expected one argument", lambda m: "mangler en værdi"),
-    (r"expected at most one argument", lambda m: "tager højst én værdi"),
-    (r"expected at least one argument", lambda m: "kræver mindst én værdi"),
-    (r"expected (?P<n>\d+) arguments?", lambda m: f"kræver {m['n']} værdier"),
-    (r"ambiguous option: (?P<o>.+?) could match (?P<c>.*)", lambda m: f"tvetydigt tilvalg: {m['o']} kan betyde {m['c']}"),
-    (r"not allowed with argument (?P<a>.*)", lambda m: f"kan ikke bruges sammen med {m['a']}"),
-    (r"ignored explicit argument (?P<a>.*)", lambda m: f"tager ingen værdi (fik {m['a']})"),
-    (r"one of the arguments (?P<a>.*) is required", lambda m: f"et af argumenterne {m['a']} skal angives"),
-    (r"unexpected option string: (?P<a>.*)", lambda m: f"uventet tilvalg: {m['a']}"),
-    (r"unknown parser (?P<p>.*) \(choices: (?P<c>.*)\)", lambda m: f"ukendt kommando {m['p']} (vælg mellem {m['c']})"),
+    (r"argument (?P<a>.+?): (?P<m>.*)", "argumentet {a}: {m}"),
+    (r"the following arguments are required: (?P<a>.*)", "mangler: {a}"),
+    (r"unrecognized arguments: (?P<a>.*)", "ukendte argumenter: {a}"),
+    (r"invalid choice: (?P<v>.*) \(choose from (?P<c>.*)\)", "ugyldigt valg: {v} (vælg mellem {c})"),
+    (r"invalid int value: (?P<v>.*)", "{v} er ikke et helt tal"),
+    (r"invalid (?P<t>.+?) value: (?P<v>.*)", "ugyldig værdi: {v}"),
+    (r"expected one argument", "mangler en værdi"),
+    (r"expected at most one argument", "tager højst én værdi"),
+    (r"expected at least one argument", "kræver mindst én værdi"),
+    (r"expected (?P<n>\d+) arguments?", "kræver {n} værdier"),
+    (r"ambiguous option: (?P<o>.+?) could match (?P<c>.*)", "tvetydigt tilvalg: {o} kan betyde {c}"),
+    (r"not allowed with argument (?P<a>.*)", "kan ikke bruges sammen med {a}"),
+    (r"ignored explicit argument (?P<a>.*)", "tager ingen værdi (fik {a})"),
+    (r"one of the arguments (?P<a>.*) is required", "et af argumenterne {a} skal angives"),
+    (r"unexpected option string: (?P<a>.*)", "uventet tilvalg: {a}"),
+    (r"unknown parser (?P<p>.*) \(choices: (?P<c>.*)\)", "ukendt kommando {p} (vælg mellem {c})"),
 ]
 
 
 def _danish(message: str) -> str:
-    for pattern, fmt in _ARGPARSE_DA:
+    """argparse's English message in Danish; the inner message of 'argument X: ...' too."""
+    for pattern, template in _ARGPARSE_DA:
         m = re.fullmatch(pattern, message, flags=re.DOTALL)
         if m:
-            return fmt(m)
+            parts = m.groupdict()
+            if "m" in parts:
+                parts["m"] = _danish(parts["m"])
+            return template.format(**parts)
     return message
 
 
@@ -405,7 +410,18 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    # a library's warning (openpyxl on a sheet feature it drops) may quote the user's text
+    say(f"Advarsel ({category.__name__}): {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _guarded(argv)
+
+
+def _guarded(argv: list[str] | None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)

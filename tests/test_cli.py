@@ -86,6 +86,7 @@ def test_status_for_a_half_year(tmp_path, run):
 
 
 def _folder(tmp_path, forloeb: str, fleksjob: str = "id,forvaltning,start,slut\nF1,BIF,2020-01-01,\n", encoding="utf-8"):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "forloeb.csv").write_bytes(forloeb.encode(encoding))
     (tmp_path / "fleksjob.csv").write_bytes(fleksjob.encode(encoding))
     return tmp_path
@@ -243,10 +244,10 @@ def test_an_unexpected_error_is_one_masked_line_and_the_traceback_only_with_debu
 
 def test_control_characters_in_what_is_printed_are_made_visible(cli, tmp_path):
     folder = _folder(tmp_path, "id,forvaltning,ordning,start,slut\n"
-                               "A1,\"\x07\x1b[2J\rB\",Løntilskud,2024-01-01,\n")
+                               "A1,\"\x1b]0;ejet\x1b\\\x1b[2J\rB\",Løntilskud,2024-01-01,\n")
     p = cli("status", folder, "--year", "2024")
     assert p.code == 2
-    assert "\\x1b[2J" in p.err and "\\x07" in p.err and "\\x0d" in p.err
+    assert "\\x1b]0;ejet" in p.err and "\\x1b[2J" in p.err and "\\x0d" in p.err
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", p.err + p.out)
 
 
@@ -265,6 +266,12 @@ def test_a_cpr_number_as_a_column_header_or_file_name_is_never_printed(cli, tmp_
     book.write_bytes(b"not a workbook")
     p = cli("status", book)
     assert p.code == 2 and "XXXX" in p.err and not looks_like_cpr(p.err + p.out), p.err
+
+
+def test_the_output_function_neutralises_every_control_character_and_masks_cpr():
+    from jobstatus_xl.cli import safe_text
+    raw = "a\x07b\x9b2Jc\x7fd\u202eevil\u2066e\rf\r\ng\th 010190\u20141234"
+    assert safe_text(raw) == "a\\x07b\\x9b2Jc\\x7fd\\u202eevil\\u2066e\\x0df\ng\th 010190-XXXX"
 
 
 # ---------------------------------------------------------------- never overwrite without asking
@@ -306,3 +313,35 @@ def test_a_closed_pipe_is_quiet():
     err = proc.stderr.read().decode()
     proc.wait(timeout=300)
     assert err == "" and proc.returncode == 1
+
+
+def test_a_library_warning_goes_through_the_output_function(cli, monkeypatch):
+    import warnings as w
+
+    from jobstatus_xl import cli as cli_module
+
+    def noisy(*args):
+        w.warn("sheet '010190-1234' has a feature \x1b[31m that is dropped", UserWarning)
+        raise cli_module.InputError([])
+    monkeypatch.setattr(cli_module, "compute", noisy)
+    p = cli("status", "--year", "2024")
+    assert "Advarsel (UserWarning): sheet '010190-XXXX'" in p.err and "\\x1b[31m" in p.err
+
+
+# ---------------------------------------------------------------- no verb prints a CPR number, in any form
+
+@pytest.mark.parametrize("cpr", CPR_FORMS)
+def test_no_verb_prints_a_cpr_number_in_any_form(cli, tmp_path, cpr):
+    status = _folder(tmp_path / "s", "id,forvaltning,ordning,start,slut\n"
+                                     f"{cpr},BIF,Løntilskud,2024-01-01,\nP2,{cpr},Løntilskud,2024-01-01,\n")
+    p = cli("status", status, "--year", "2024")
+    assert p.code == 2 and "CPR" in p.err      # flagged, whatever the separator
+    assert not looks_like_cpr(p.out + p.err), p.err
+    published = tmp_path / "c"
+    published.mkdir()
+    (published / "published_rows.csv").write_text(f"aar,enhed,ordning,status\n2024,{cpr},Løntilskud,5\n", encoding="utf-8")
+    (published / "published_totals.csv").write_text("aar,enhed\n", encoding="utf-8")
+    p = cli("check", published)
+    assert p.code == 2 and not looks_like_cpr(p.out + p.err), p.err
+    p = cli("refresh", tmp_path / f"{cpr.replace('/', '_')}.xlsm")
+    assert p.code == 2 and not looks_like_cpr(p.out + p.err), p.err

@@ -277,6 +277,18 @@ def test_refresh_out_writes_elsewhere_and_leaves_the_workbook_alone(tmp_path, cl
     assert not (tmp_path / "kopi.xlsx").exists()
 
 
+def test_refresh_out_replaces_an_existing_file_only_with_overwrite(tmp_path, cli):
+    path, out = tmp_path / "status.xlsm", tmp_path / "kopi.xlsm"
+    path.write_bytes(small_filled())
+    out.write_bytes(b"last year's copy")
+    code, _, err = cli("refresh", path, "--out", out)
+    assert code == 2 and "findes allerede" in err and "--overwrite" in err
+    assert out.read_bytes() == b"last year's copy" and path.read_bytes() == small_filled()
+    code, _, err = cli("refresh", path, "--out", out, "--overwrite")
+    assert code == 0, err
+    assert cells(out.read_bytes(), True)["Tabel 1"][4][3] == 1084
+
+
 def listing(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
@@ -544,6 +556,17 @@ def test_demo_cli_writes_a_filled_and_refreshed_copy_of_the_template(tmp_path, c
     demo = structure(data)
     for key in ("sheets", "codenames", "names", "vba", "ribbon", "ribbon_rel", "charts"):
         assert demo[key] == template[key], key
+
+
+def test_demo_cli_replaces_an_existing_workbook_only_with_overwrite(tmp_path, cli):
+    path = tmp_path / "demo.xlsm"
+    path.write_bytes(b"a user's year of input")
+    code, out, err = cli("demo", "--workbook", path)
+    assert code == 2 and "findes allerede" in err and out == ""
+    assert path.read_bytes() == b"a user's year of input"
+    code, out, err = cli("demo", "--workbook", path, "--overwrite")
+    assert code == 0, err
+    assert cells(path.read_bytes(), False) == cells(demo_bytes(), False)
 
 
 def test_demo_cli_refuses_a_missing_folder_or_a_macro_free_file_type(tmp_path, cli):
