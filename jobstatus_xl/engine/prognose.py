@@ -158,13 +158,13 @@ def forecast_register(register: Register, rules: YearRules, pr: dt.date, basis: 
     group_new = _new_starts(register.forloeb, rules, pr, year, units, scheme=True, with_hours=basis == "hverdage")
     periods = [year] + [Period.months(rules.year, m, m) for m in range(1, 13)]
     # helårspersoner by the engine's share rule (hours count only on the weekday basis)
-    g_exp = _expected(group_new, pr, future, periods, lambda s, e, h, p: shares(
+    g_exp = _expected(group_new, pr, future, periods, _running_days, lambda s, e, h, p: shares(
         clipped(s, e, p), p, basis, h if basis == "hverdage" else None))
     fleks_frame = register.fleksjob
     if fleks_frame is not None:
         fleks_new = _new_starts(fleks_frame, rules, pr, year, units, scheme=False, with_hours=False)
         months = [month] + [Period.months(rules.year, m, m) for m in range(1, 13)]
-        f_exp = _expected(fleks_new, pr, future, months, lambda s, e, h, p: employed_in(s, e, p))
+        f_exp = _expected(fleks_new, pr, future, months, _starts, lambda s, e, h, p: employed_in(s, e, p))
     else:
         fleks_new = f_exp = None
         if register.fleksjob_antal is not None:
@@ -269,25 +269,42 @@ def _new_starts(frame: pd.DataFrame, rules: YearRules, pr: dt.date, year: Period
 
 
 def _distribution(length: np.ndarray, hours: np.ndarray):
-    """Distinct (length, hours) pairs and their shares: few, however many forløb there are."""
+    """The lengths (and hours) future starts are drawn from, each equally likely."""
     if not len(length):
         return None
-    frame = pd.DataFrame({"l": length, "h": hours})
-    counts = frame.value_counts(dropna=False).reset_index(name="c")
-    return (counts["l"].to_numpy(dtype=np.int64), counts["h"].to_numpy(dtype=float),
-            counts["c"].to_numpy(dtype=float) / len(length))
+    return length.astype(np.int64), hours.astype(float), np.full(len(length), 1.0 / len(length))
 
 
-def _synthetic(dist, pr: dt.date, future: int):
-    """A forløb starting on each day after pr with each length: (start, slut, hours, weight)."""
-    lengths, hours, weight = dist
+def _starts(dist, pr: dt.date, future: int):
+    """For measures that are not additive over days (fleksjob: employed in a month): a forløb
+    starting on each day after pr with each distinct length, weighted by its share."""
+    lengths, counts = np.unique(dist[0], return_counts=True)
+    weight = counts / counts.sum()
     t = np.datetime64(pr, "D") + np.arange(1, future + 1)
     start = np.repeat(t, len(lengths))
     slut = start + (np.tile(lengths, future) - 1)
-    return start, slut, np.tile(hours, future), np.tile(weight, future)
+    return start, slut, np.full(len(start), np.nan), np.tile(weight, future)
 
 
-def _expected(new: _NewStarts, pr: dt.date, future: int, periods: list[Period], measure) -> list[pd.Series]:
+def _running_days(dist, pr: dt.date, future: int):
+    """For helårspersoner, which add up over days: a one-day forløb on each day d after pr (per
+    hours value), weighted by how many of one start a day from pr+1 on are still running on d:
+    Σ_{k=1}^{d-pr} P(length ≥ k). Equal to summing every (start day, length) forløb, in far fewer rows."""
+    lengths, hours, weight = dist
+    key = np.where(np.isnan(hours), -1.0, hours)      # hours are > 0 when given
+    values, inverse = np.unique(key, return_inverse=True)
+    days = np.datetime64(pr, "D") + np.arange(1, future + 1)
+    out_h, out_w = [], []
+    for j, value in enumerate(values):
+        rows = inverse == j
+        at_least = np.bincount(lengths[rows], weights=weight[rows], minlength=future + 1)[::-1].cumsum()[::-1]
+        out_w.append(np.cumsum(at_least[1:future + 1]))
+        out_h.append(np.full(future, np.nan if value == -1.0 else value))
+    start = np.tile(days, len(values))
+    return start, start, np.concatenate(out_h), np.concatenate(out_w)
+
+
+def _expected(new: _NewStarts, pr: dt.date, future: int, periods: list[Period], forloeb_of, measure) -> list[pd.Series]:
     """Per period: key -> Σ over the days after pr of the mean `measure(start, slut, hours, period)`
     of a forløb starting that day (one start a day; the rate multiplies it)."""
     out = [pd.Series(0.0, index=new.n.index) for _ in periods]
@@ -296,7 +313,7 @@ def _expected(new: _NewStarts, pr: dt.date, future: int, periods: list[Period], 
     for key, dist in new.lengths.items():
         if dist is None:
             continue
-        start, slut, hours, weight = _synthetic(dist, pr, future)
+        start, slut, hours, weight = forloeb_of(dist, pr, future)
         for series, period in zip(out, periods):
             series[key] = float(np.dot(measure(start, slut, hours, period), weight))
     return out
