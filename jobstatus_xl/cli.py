@@ -5,6 +5,8 @@
     jobstatus-xl prognose [INPUT] --pr D   year to date and year-end forecast at status date D
     jobstatus-xl refresh WORKBOOK.xlsm     refresh a workbook's status sheets without Excel
     jobstatus-xl check PATH                reconcile a published note's tables (fejl vs afrunding)
+    jobstatus-xl notat [INPUT] --out F     the status note as Word (.docx) or PDF
+    jobstatus-xl projektmappe DIR --out X  a filled, refreshed workbook from a folder of CSV files
     jobstatus-xl build-template [OUT]      build workbook_template.xlsm from its text sources
 
 Every verb is one `_add_<verb>` (its sub-parser, with `set_defaults(func=handler)`) and one handler
@@ -58,6 +60,14 @@ def say(text: object = "", *, err: bool = False) -> None:
     stream = sys.stderr if err else sys.stdout
     s = safe_text(text)
     stream.write(s if s.endswith("\n") else s + "\n")
+
+
+def say_file(text: str, encoding: str) -> None:
+    """Output that is a file's bytes (`status --format csv-da`): encoded by us, not by the console
+    (cp1252 on a Windows console would refuse the BOM), after the same cleaning as `say`."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(safe_text(text).encode(encoding))
+    sys.stdout.buffer.flush()
 
 
 def say_findings(findings: list[Finding], heading: str) -> int:
@@ -176,6 +186,12 @@ def refuse_to_overwrite(path: Path | None, overwrite: bool) -> None:
                                   "Vælg et andet filnavn, eller tilføj --overwrite for at erstatte filen.")])
 
 
+def _add_out(parser: argparse.ArgumentParser, help: str) -> None:
+    """A required --out FIL for a verb whose product is a new file, and its --overwrite."""
+    parser.add_argument("--out", type=Path, required=True, metavar="FIL", help=help)
+    _add_overwrite(parser)
+
+
 def _add_overwrite(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="Erstat en eksisterende fil (uden dette stopper "
                         "kommandoen hellere end at overskrive).")
@@ -203,6 +219,15 @@ def _demo(args) -> int:
 
 def _add_status(sub) -> None:
     p = sub.add_parser("status", help="Beregn status ud fra en mappe med CSV-filer eller en projektmappe.")
+    _add_input(p)
+    p.add_argument("--format", choices=["table", "csv", "csv-da", "json"], default="table",
+                   help="Udskriftens form: table (standard), csv (til programmer: komma, decimalpunktum), csv-da (til "
+                   "dansk Excel: semikolon, decimalkomma, UTF-8 med BOM) eller json.")
+    p.set_defaults(func=_status)
+
+
+def _add_input(p: argparse.ArgumentParser) -> None:
+    """INDDATA and the period flags, as `status`, `notat` and `projektmappe` take them."""
     p.add_argument("input", nargs="?", type=Path, metavar="INDDATA", help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx "
                    "i skabelonens layout. Standard: demodata.")
     p.add_argument("--year", type=_year, metavar="ÅR", help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
@@ -214,15 +239,63 @@ def _add_status(sub) -> None:
                    "for en projektmappe: arket Indstillinger).")
     p.add_argument("--reference-month", type=_date, metavar="DATO", help="En dag i referencemåneden for fleksjob (standard: periodens "
                    "sidste måned).")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="Udskriftens form (standard: table).")
-    p.set_defaults(func=_status)
 
 
 def _status(args) -> int:
     raw, settings = _read_input(args)
     result = compute(raw, settings)
+    if args.format == "csv-da":
+        say_file(report.to_csv_da(result), report.CSV_DA_ENCODING)
+        return 0
     out = {"table": report.render_result, "csv": report.to_csv, "json": report.to_json}[args.format](result)
     say(out)
+    return 0
+
+
+def _add_notat(sub) -> None:
+    p = sub.add_parser("notat", help="Lav statusnotatet (indledning, sammenligning med året før, tabel 1-9, figurer, "
+                       "bilag) som Word-dokument eller PDF.")
+    _add_input(p)
+    _add_out(p, "notat.docx, eller notat.pdf (kræver LibreOffice).")
+    p.set_defaults(func=_notat)
+
+
+def _notat(args) -> int:
+    from .notat import NoteError, warnings_for, write_note
+    refuse_to_overwrite(args.out, args.overwrite)
+    raw, settings = _read_input(args)
+    result = compute(raw, settings)
+    try:
+        write_note(result, args.out, raw)
+    except NoteError as exc:
+        say(f"Notatet er ikke skrevet: {exc}", err=True)
+        return 1
+    for f in warnings_for(result) + [f for f in result.findings if not f.er_fejl]:
+        say(f"  {f}", err=True)
+    say(f"Notat skrevet: {args.out}")
+    return 0
+
+
+def _add_projektmappe(sub) -> None:
+    p = sub.add_parser("projektmappe", help="Lav en udfyldt og opdateret projektmappe (.xlsm) ud fra en mappe med "
+                       "CSV-filer.")
+    _add_input(p)
+    _add_out(p, "Den nye projektmappe, fx status_2024.xlsm.")
+    p.set_defaults(func=_projektmappe)
+
+
+def _projektmappe(args) -> int:
+    from .projektmappe import write_workbook
+    refuse_to_overwrite(args.out, args.overwrite)
+    if args.input is None or not args.input.is_dir():
+        raise InputError([Finding(FEJL, str(args.input or COMMAND_LINE), "Angiv en mappe med CSV-filerne "
+                                  "(forloeb.csv, fleksjob.csv, ...).")])
+    raw, settings = _read_input(args)
+    result = write_workbook(raw, settings, args.out)
+    for f in result.findings:
+        say(f"  {f}", err=True)
+    say(f"Projektmappe skrevet: {args.out} (opdateret for {result.settings.period.label()}). Åbn den i Excel, eller "
+        f"lav notatet med: {PROG} notat {args.out} --out notat.docx")
     return 0
 
 
@@ -343,7 +416,8 @@ def _build_template(args) -> int:
     return 0
 
 
-VERBS = (_add_demo, _add_status, _add_prognose, _add_refresh, _add_check, _add_build_template)
+VERBS = (_add_demo, _add_status, _add_prognose, _add_notat, _add_projektmappe, _add_refresh, _add_check,
+         _add_build_template)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -163,8 +163,9 @@ def _unsplittable(name: str, reason: str, delimiter: str) -> InputError:
 def _refuse_swallowed_rows(text: str, frame: pd.DataFrame, name: str, delimiter: str) -> None:
     """A stray quote that a later quote happens to close makes one cell of several lines: the rows
     between are silently lost. A cell holding a line break *and* the delimiter is that, never a
-    register value. (Without any quote in the file no cell can span lines: nothing to look at.)"""
-    if '"' not in text:
+    register value. Only when the rows read are fewer than the file's non-blank lines can a cell
+    span lines at all, so a register without one costs a line count, not a scan of every cell."""
+    if '"' not in text or len(frame) + 1 >= sum(1 for line in text.splitlines() if line.strip()):
         return
     columns = pd.Series([str(c) for c in frame.columns], dtype=object)
     for row, values in [(1, columns)] + [(None, frame.iloc[:, i]) for i in range(frame.shape[1])]:
