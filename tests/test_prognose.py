@@ -260,3 +260,16 @@ def test_a_forloeb_starting_on_the_status_date_is_known_and_one_starting_the_day
     assert t.loc[("BIF", "Virksomhedspraktik"), "sikker_aarsstatus"] == pytest.approx(20 / 366)
     assert t.loc[("BIF", "Virksomhedspraktik"), "starter_til_dato"] == 2
     assert t.loc[("SOF", "Fleksjob"), "sikker_aarsstatus"] == 1
+
+
+def test_backtest_script_runs_and_the_actual_year_end_is_never_below_sikker():
+    """benchmarks/backtest_prognose.py on one seeded register: the same register for the same seed,
+    and at every status date the actual year-end status is at least the `sikker` figure."""
+    from benchmarks.backtest_prognose import STATUS_DATES, backtest, markdown, seeded_register, summary
+    a, b = seeded_register(7), seeded_register(7)
+    assert a.forloeb.frame.equals(b.forloeb.frame) and a.fleksjob.frame.equals(b.fleksjob.frame)
+    rows = backtest(a, "syntetisk")
+    assert {r["pr"] for r in rows} == set(STATUS_DATES) and len(rows) == 3 * 8 * 2
+    assert all(r["actual"] >= r["sikker"] - 1e-9 for r in rows)
+    table = markdown(summary(rows))
+    assert table.count("\n") == 1 + 6 and "| syntetisk | Samlet | 30-06 | 8 |" in table
