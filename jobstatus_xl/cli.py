@@ -226,12 +226,17 @@ def _add_status(sub) -> None:
     p.set_defaults(func=_status)
 
 
-def _add_input(p: argparse.ArgumentParser) -> None:
-    """INDDATA and the period flags, as `status`, `notat` and `projektmappe` take them."""
+def _add_source(p: argparse.ArgumentParser) -> None:
+    """INDDATA and --year, as every verb that reads input takes them."""
     p.add_argument("input", nargs="?", type=Path, metavar="INDDATA", help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx "
                    "i skabelonens layout. Standard: demodata.")
     p.add_argument("--year", type=_year, metavar="ÅR", help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
                    "er standard året på arket Indstillinger.")
+
+
+def _add_input(p: argparse.ArgumentParser) -> None:
+    """INDDATA and the period flags, as `status`, `notat` and `projektmappe` take them."""
+    _add_source(p)
     p.add_argument("--from", dest="start", type=_date, metavar="DATO", help="Periodens første dag (standard: 1. januar).")
     p.add_argument("--to", dest="end", type=_date, metavar="DATO", help="Periodens sidste dag (standard: 31. december).")
     p.add_argument("--basis", choices=["kalenderdage", "hverdage"],
@@ -327,10 +332,7 @@ def _read_input(args) -> tuple:
 
 def _add_prognose(sub) -> None:
     p = sub.add_parser("prognose", help="Status til dato og prognose for årets slutstatus: når vi målet i år?")
-    p.add_argument("input", nargs="?", type=Path, metavar="INDDATA", help="Mappe med forloeb.csv og fleksjob.csv, eller en "
-                   ".xlsm/.xlsx i skabelonens layout. Standard: demodata.")
-    p.add_argument("--year", type=_year, metavar="ÅR", help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
-                   "er standard året på arket Indstillinger.")
+    _add_source(p)      # the period is always the whole year: no --from/--to
     p.add_argument("--pr", type=_date, metavar="DATO", help="Opgørelsesdatoen ('opgjort pr.'), fx 2024-06-30. Standard: "
                    "'Opgjort pr.' på arket Indstillinger, ellers den seneste startdato i registret inden for året.")
     p.add_argument("--basis", choices=["kalenderdage", "hverdage"], help="Opgørelsesgrundlag for helårspersoner "
