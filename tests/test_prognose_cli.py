@@ -76,3 +76,26 @@ def test_without_pr_the_last_start_in_the_year_is_used(cli):
     p = cli("prognose", DEMO, "--year", 2024, "--format", "json")
     assert p.code == 0, p.err
     assert json.loads(p.out)["opgjort_pr"] == "2024-12-31"
+
+
+def test_a_workbook_brings_its_status_date_and_a_bad_one_is_a_finding_on_its_cell(cli, tmp_path):
+    import openpyxl
+
+    from jobstatus_xl import sheets
+    from jobstatus_xl.workbook import demo_workbook_bytes
+    wb = openpyxl.load_workbook(io.BytesIO(demo_workbook_bytes()), keep_vba=True)
+    cell = wb[sheets.SHEET_SETTINGS].cell(row=sheets.settings_row("OpgjortPr"), column=2)
+    cell.value = dt.datetime(2024, 6, 30)
+    good = tmp_path / "god.xlsm"
+    wb.save(good)
+    p = cli("prognose", good, "--format", "json")
+    assert p.code == 0, p.err
+    assert json.loads(p.out)["opgjort_pr"] == "2024-06-30"
+    assert json.loads(cli("prognose", good, "--pr", "2024-03-31", "--format", "json").out)["opgjort_pr"] == "2024-03-31"
+    cell.value = dt.datetime(2023, 6, 30)
+    bad = tmp_path / "forkert.xlsm"
+    wb.save(bad)
+    p = cli("prognose", bad)
+    assert p.code == 2
+    assert f"Indstillinger, række {sheets.settings_row('OpgjortPr')}, kolonne 'Værdi'" in p.err
+    assert "uden for opgørelsesåret 2024" in p.err
