@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..celltext import stored_text
 from ..sheets import (FMT_DATE, INPUT_COLUMNS, NOTE_FONT, OWNED_SHEETS, SHEET_CHECK, SHEET_OVERVIEW,
-                      SHEET_SETTINGS, SheetGrid, row_styles)
+                      SHEET_PROGNOSE, SHEET_SETTINGS, SheetGrid, row_styles)
 
 
 def styles():
@@ -113,6 +113,8 @@ SHEET_WIDTHS = {
     SHEET_SETTINGS: {"A": 28, "B": 14, "C": 90},
     SHEET_OVERVIEW: {"A": 8, "B": 44, "C": 16, "D": 16, "E": 17, "F": 9},
     SHEET_CHECK: {"A": 10, "B": 16, "C": 8, "D": 16, "E": 100},
+    SHEET_PROGNOSE: {"A": 8, "B": 44, "C": 15, "D": 16, "E": 11, "F": 9, "G": 9, "H": 9, "I": 21, "J": 23, "K": 3,
+                     "L": 30, "M": 10, "N": 10, "O": 10, "P": 10, "Q": 10},
 }
 
 
