@@ -76,6 +76,9 @@ def _eq(a, b, exact: bool) -> bool:
 @settings(**SETTINGS)
 @given(registers(), BASIS)
 def test_on_31_december_the_three_yearly_figures_are_the_status(reg, basis):
+    # A register whose every forløb starts after the year has no forecast at all: a status date
+    # before the first forløb is a finding (test_a_bad_status_date_is_a_danish_finding_on_the_setting)
+    assume(_first_start(reg[0]) <= dt.date(2024, 12, 31))
     raw = raw_of(*reg)
     status = _status(raw, basis)
     t = forecast(raw, Settings(2024, basis=basis), dt.date(2024, 12, 31)).table
