@@ -1,0 +1,285 @@
+"""One parsed and aggregated register per distinct input, shared by the worksheet functions.
+
+A status sheet holds many cells such as `=STATUS_HELAARSPERSONER("SOF"; "Løntilskud";
+tblForloeb[forvaltning]; tblForloeb[ordning]; tblForloeb[start]; tblForloeb[slut]; ...)`. Excel
+calls each cell on its own and hands every call the whole columns. Without sharing, every cell
+reads, checks and aggregates the whole register again. Here the first call parses the columns and
+aggregates every forvaltning and ordning at once; the other cells find the result by the CONTENT
+of their arguments (a fingerprint), never by object identity: Excel and xlwings hand over fresh
+objects on every call, and any change to any argument cell gives a new fingerprint, hence a new
+computation. A refusal (bad input) is kept like a result, so every cell shows the same `#FEJL`.
+
+The cache is small (a few registers, least recently used out first), thread-safe (classic
+xlwings calls from its COM thread, xlwings Server may run calls in threads, xlwings Lite in one)
+and holds only immutable results: read-only arrays, tuples and mappings that no caller can change.
+
+For another function over the same table columns (e.g. a forecast): `forloeb_columns(...)` gives
+the parsed table, `derived(table, name, params, compute)` caches anything computed from it.
+No xlwings here: the worksheet functions (udfs.py) convert and call; this module only computes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import xlconvert as xc
+from .engine.findings import InputError
+from .engine.periods import Period
+from .engine.rules import KK
+from .engine.status import group_totals, headcounts
+
+DEFAULT_TABLES = 4      # parsed tables (registers) kept
+DEFAULT_DERIVED = 64    # results computed from them (per period, basis, hours, reference month, ...)
+_REFUSALS = (xc.CellError, InputError)
+
+
+def fingerprint(*values) -> bytes | None:
+    """A content key of argument values as xlwings hands them over: SHA-256 over an exact, typed
+    serialisation (marshal; pickle for types marshal does not know, such as datetimes), so two
+    arguments get the same key only when they hold the same values of the same types (TRUE, 1
+    and 1.0 differ). None when a value cannot be serialised: then nothing is cached."""
+    h = hashlib.sha256()
+    for v in values:
+        try:
+            kind, data = b"m", marshal.dumps(v)
+        except ValueError:
+            try:
+                kind, data = b"p", pickle.dumps(v, protocol=5)
+            except Exception:   # noqa: BLE001 - an unpicklable value is simply not cached
+                return None
+        h.update(kind)
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.digest()
+
+
+class Memo:
+    """A bounded LRU map key -> outcome (a result, or the refusal CellError/InputError it raised).
+    Thread-safe: a key is computed once even when several threads ask for it at the same time;
+    other keys are served meanwhile. Size 0 caches nothing (every call computes)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[bool, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Hashable | None, compute: Callable[[], Any]):
+        if key is None or self.size <= 0:
+            return compute()
+        hit = self._lookup(key)
+        if hit is None:
+            with self._lock:
+                key_lock = self._computing.setdefault(key, threading.Lock())
+            with key_lock:
+                hit = self._lookup(key)     # another thread may have computed it meanwhile
+                if hit is None:
+                    hit = self._compute(key, compute)
+            with self._lock:
+                self._computing.pop(key, None)
+        ok, payload = hit
+        if ok:
+            return payload
+        raise payload.with_traceback(None)   # the same refusal, without piling up tracebacks
+
+    def _lookup(self, key):
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def _compute(self, key, compute):
+        try:
+            hit = (True, compute())
+        except _REFUSALS as exc:
+            hit = (False, exc)
+        # anything else is a bug: it propagates uncached, so every cell reports and logs it
+        with self._lock:
+            self._items[key] = hit
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return hit
+
+
+_tables = Memo(DEFAULT_TABLES)
+_derived = Memo(DEFAULT_DERIVED)
+
+
+def configure(tables: int = DEFAULT_TABLES, derived: int = DEFAULT_DERIVED) -> None:
+    """Set the cache sizes (0, 0: no cache; every call computes from its arguments) and empty it."""
+    _tables.size, _derived.size = tables, derived
+    clear()
+
+
+def clear() -> None:
+    _tables.clear()
+    _derived.clear()
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def _frozen_spells(sp: xc.Spells) -> xc.Spells:
+    return xc.Spells(_frozen(sp.start), _frozen(sp.slut), _frozen(sp.keep), sp.rows)
+
+
+# ---------------------------------------------------------------- parsed tables
+
+@dataclass(frozen=True, eq=False)
+class ForloebColumns:
+    """The forløb table's columns, read and checked as the STATUS_ functions read them."""
+
+    key: bytes | None          # content fingerprint of the four columns (None: not cached)
+    spells: xc.Spells          # start, slut (read-only), which input rows hold a forløb
+    units: np.ndarray          # canonical forvaltning code per forløb (read-only)
+    schemes: np.ndarray        # canonical ordning per forløb (read-only)
+
+
+@dataclass(frozen=True, eq=False)
+class FleksjobColumns:
+    key: bytes | None
+    spells: xc.Spells
+    units: np.ndarray
+
+
+def forloeb_columns(units, schemes, start_dates, end_dates) -> ForloebColumns:
+    """The forløb table's forvaltning, ordning, start and slut columns (raw argument values),
+    parsed once per distinct content. Raises the table's first error (CellError), every time."""
+    key = fingerprint("forloeb", units, schemes, start_dates, end_dates)
+
+    def parse() -> ForloebColumns:
+        u_cells = xc.as_list(xc.cells(units), "forvaltningerne")
+        s_cells = xc.as_list(xc.cells(schemes), "ordningerne")
+        sp = xc.spells(xc.cells(start_dates), xc.cells(end_dates),
+                       also=((u_cells, "forvaltningerne"), (s_cells, "ordningerne")))
+        return ForloebColumns(key, _frozen_spells(sp), _frozen(xc.table_units(u_cells, sp)),
+                              _frozen(xc.table_schemes(s_cells, sp)))
+
+    return _tables.get(key and ("forloeb", key), parse)
+
+
+def fleksjob_columns(units, start_dates, end_dates) -> FleksjobColumns:
+    """The fleksjob table's forvaltning, start and slut columns, parsed once per distinct content."""
+    key = fingerprint("fleksjob", units, start_dates, end_dates)
+
+    def parse() -> FleksjobColumns:
+        u_cells = xc.as_list(xc.cells(units), "forvaltningerne")
+        sp = xc.spells(xc.cells(start_dates), xc.cells(end_dates), also=((u_cells, "forvaltningerne"),))
+        return FleksjobColumns(key, _frozen_spells(sp), _frozen(xc.table_units(u_cells, sp)))
+
+    return _tables.get(key and ("fleksjob", key), parse)
+
+
+def derived(table: ForloebColumns | FleksjobColumns, name: str, params: tuple, compute: Callable[[], Any]):
+    """Something computed from a parsed table and hashable `params` (periods, strings, numbers,
+    `fingerprint`s of further arguments; None in `params` means "could not be fingerprinted", so
+    nothing is cached), kept beside it. The result must be immutable (tuples, read-only arrays,
+    MappingProxyType): every later caller gets the same object."""
+    cacheable = table.key is not None and all(p is not None for p in params)
+    return _derived.get((table.key, name, params) if cacheable else None, compute)
+
+
+NOT_GIVEN = "-"   # the key part of an optional argument left out
+
+
+# ---------------------------------------------------------------- aggregated results
+
+@dataclass(frozen=True)
+class SchemeTotals:
+    """Helårspersoner and antal forløb per (unit, ordning), KK included; (unit, ordning) pairs
+    without forløb are 0."""
+
+    status: Mapping[tuple[str, str], float]
+    antal: Mapping[tuple[str, str], int]
+
+    def helaarspersoner(self, unit: str, scheme: str) -> float:
+        return self.status.get((unit, scheme), 0.0)
+
+    def forloeb(self, unit: str, scheme: str) -> int:
+        return self.antal.get((unit, scheme), 0)
+
+
+def hours(table: ForloebColumns, value) -> tuple[np.ndarray | None, bytes | str | None]:
+    """(hours per forløb or None, their key for `scheme_totals`): the hours column (or one number)
+    aligned with the table, parsed once per content."""
+    if value is None:
+        return None, NOT_GIVEN
+    key = fingerprint(value)
+
+    def parse():
+        h = xc.hours(xc.cells(value), table.spells)
+        return None if h is None else _frozen(h)
+
+    return derived(table, "hours", (key,), parse), key
+
+
+def scheme_totals(table: ForloebColumns, period: Period, basis: str, hours_per_week: np.ndarray | None = None,
+                  hours_key: bytes | str | None = NOT_GIVEN) -> SchemeTotals:
+    """Every forvaltning's and KK's helårspersoner and antal forløb per ordning, summed by the
+    engine's own `group_totals` (the figures `status` prints). `hours_key` is the key `hours` gave."""
+    def compute() -> SchemeTotals:
+        units = list(xc.FORVALTNINGER)
+        schemes = list(xc.known_schemes())
+        u = pd.Index(units).get_indexer(table.units)
+        s = pd.Index(schemes).get_indexer(table.schemes)
+        status, count = group_totals(u * len(schemes) + s, len(units) * len(schemes), table.spells.start,
+                                     table.spells.slut, period, basis, hours_per_week)
+        index = pd.MultiIndex.from_product([units, schemes])
+        frame = pd.DataFrame({"status": status, "antal": count}, index=index)
+        kk = frame.groupby(level=1, sort=False).sum()          # KK: the sum of the forvaltninger, as `status`
+        kk.index = pd.MultiIndex.from_product([[KK], kk.index])
+        frame = pd.concat([frame, kk])
+        return SchemeTotals(MappingProxyType({k: float(v) for k, v in frame["status"].items()}),
+                            MappingProxyType({k: int(v) for k, v in frame["antal"].items()}))
+
+    return derived(table, "scheme_totals", (period, basis, hours_key if hours_per_week is not None else NOT_GIVEN),
+                   compute)
+
+
+def fleksjob_headcounts(table: FleksjobColumns, month: Period, ids=None) -> Mapping[str, int]:
+    """Employed in the month per forvaltning and KK (the sum of the forvaltninger); with ids a
+    person counts once per forvaltning, as in the note's tables."""
+    def compute() -> Mapping[str, int]:
+        person = None
+        if ids is not None:
+            person = pd.factorize(xc.ids(xc.cells(ids), table.spells))[0]
+        units = list(xc.FORVALTNINGER)
+        per_unit = headcounts(pd.Index(units).get_indexer(table.units), len(units), table.spells.start,
+                              table.spells.slut, month, person)
+        counts = {u: int(n) for u, n in zip(units, per_unit)}
+        counts[KK] = sum(counts.values())
+        return MappingProxyType(counts)
+
+    return derived(table, "fleksjob", (month, NOT_GIVEN if ids is None else fingerprint(ids)), compute)
+
+
+# ---------------------------------------------------------------- whole note tables (STATUSTABEL)
+
+def note_tables(key_values: tuple, compute: Callable[[], Mapping[str, tuple]]) -> Mapping[str, tuple]:
+    """STATUSTABEL's tables for every unit from one computation per distinct input: `key_values`
+    are all arguments but the unit (raw), `compute` returns unit -> rows as tuples."""
+    key = fingerprint("note_tables", *key_values)
+    return _tables.get(key and ("note_tables", key), compute)
