@@ -52,7 +52,9 @@ def fingerprint(*values) -> bytes | None:
     h = hashlib.sha256()
     for v in values:
         try:
-            kind, data = b"m", marshal.dumps(v)
+            # version 2: no back-references, whose use depends on reference counts, so the same
+            # content gives the same bytes in every call and thread
+            kind, data = b"m", marshal.dumps(v, 2)
         except ValueError:
             try:
                 kind, data = b"p", pickle.dumps(v, protocol=5)
