@@ -125,17 +125,19 @@ class Memo:
 
 _tables = Memo(DEFAULT_TABLES)
 _derived = Memo(DEFAULT_DERIVED)
+_cells = Memo(DEFAULT_DERIVED)     # one-cell arguments read alike in every cell (the period)
 
 
 def configure(tables: int = DEFAULT_TABLES, derived: int = DEFAULT_DERIVED) -> None:
     """Set the cache sizes (0, 0: no cache; every call computes from its arguments) and empty it."""
-    _tables.size, _derived.size = tables, derived
+    _tables.size, _derived.size, _cells.size = tables, derived, derived
     clear()
 
 
 def clear() -> None:
     _tables.clear()
     _derived.clear()
+    _cells.clear()
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -173,6 +175,14 @@ def forloeb_columns(units, schemes, start_dates, end_dates) -> ForloebColumns:
     key = fingerprint("forloeb", units, schemes, start_dates, end_dates)
 
     def parse() -> ForloebColumns:
+        fast = _distinct_rows(start_dates, end_dates, (units, schemes))
+        if fast is not None:
+            try:
+                sp, (u, s) = fast
+                return ForloebColumns(key, _frozen_spells(sp), _frozen(u.read(xc.table_units, sp)),
+                                      _frozen(s.read(xc.table_schemes, sp)))
+            except xc.CellError:
+                pass     # a bad value: the row-by-row reading below names its row
         u_cells = xc.as_list(xc.cells(units), "forvaltningerne")
         s_cells = xc.as_list(xc.cells(schemes), "ordningerne")
         sp = xc.spells(xc.cells(start_dates), xc.cells(end_dates),
@@ -188,11 +198,74 @@ def fleksjob_columns(units, start_dates, end_dates) -> FleksjobColumns:
     key = fingerprint("fleksjob", units, start_dates, end_dates)
 
     def parse() -> FleksjobColumns:
+        fast = _distinct_rows(start_dates, end_dates, (units,))
+        if fast is not None:
+            try:
+                sp, (u,) = fast
+                return FleksjobColumns(key, _frozen_spells(sp), _frozen(u.read(xc.table_units, sp)))
+            except xc.CellError:
+                pass
         u_cells = xc.as_list(xc.cells(units), "forvaltningerne")
         sp = xc.spells(xc.cells(start_dates), xc.cells(end_dates), also=((u_cells, "forvaltningerne"),))
         return FleksjobColumns(key, _frozen_spells(sp), _frozen(xc.table_units(u_cells, sp)))
 
     return _tables.get(key and ("fleksjob", key), parse)
+
+
+# ---------------------------------------------------------------- reading each distinct value once
+# A register of 100.000 forløb has a handful of distinct codes and a few thousand distinct dates.
+# The readers in xlconvert work value by value; here they read each distinct value once and the
+# result is spread back to the rows. Only when everything reads cleanly: on any error the caller
+# reads the table row by row again, so the message (first bad row, its value) is the same.
+
+@dataclass(frozen=True, eq=False)
+class _Distinct:
+    values: list            # distinct raw values, in the order they first occur
+    codes: np.ndarray       # per row: its value's position in `values`
+
+    def read(self, reader, sp: xc.Spells) -> np.ndarray:
+        """`reader(cells, spells)` (xlconvert.table_units, table_schemes) of the kept rows."""
+        kept = self.codes[sp.keep]
+        present = np.unique(kept)
+        one_each = xc.Spells(sp.start[:0], sp.slut[:0], np.ones(len(present), dtype=bool), len(present))
+        read = reader(xc.cells([self.values[i] for i in present]), one_each)
+        out = np.empty(len(self.values), dtype=object)
+        out[present] = read
+        return out[kept]
+
+
+def _distinct(value) -> _Distinct | None:
+    """A plain one-column range by its distinct values; None for any other shape, and when equal
+    values of different types could be merged (TRUE equals 1; 30 and 30.0 read differently as text)."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    try:
+        flat = [v for (v,) in value]
+    except (TypeError, ValueError):
+        return None
+    types = set(map(type, flat))
+    if bool in types or (int in types and float in types) or not all(t.__hash__ for t in types):
+        return None
+    index: dict = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in flat), dtype=np.int64, count=len(flat))
+    return _Distinct(list(index), codes)
+
+
+def _distinct_rows(start_dates, end_dates, others) -> tuple[xc.Spells, list[_Distinct]] | None:
+    """`xlconvert.spells` over columns read by distinct value, and the other columns by distinct
+    value; None when a column is not a plain column or the lengths differ (the full path says so)."""
+    cols = [_distinct(v) for v in (start_dates, end_dates, *others)]
+    if any(c is None for c in cols) or len({len(c.codes) for c in cols}) != 1:
+        return None
+    (a, b), rest = cols[:2], cols[2:]
+    try:
+        start, s_blank = xc.dates(xc.cells(a.values), "startdato")
+        slut, e_blank = xc.dates(xc.cells(b.values), "slutdato")
+        also = [np.array([xc.is_blank(c) for c in xc.cells(o.values)], dtype=bool)[o.codes] for o in rest]
+        sp = xc.spells_from(start[a.codes], s_blank[a.codes], slut[b.codes], e_blank[b.codes], also)
+    except xc.CellError:
+        return None
+    return sp, rest
 
 
 def derived(table: ForloebColumns | FleksjobColumns, name: str, params: tuple, compute: Callable[[], Any]):
@@ -205,6 +278,19 @@ def derived(table: ForloebColumns | FleksjobColumns, name: str, params: tuple, c
 
 
 NOT_GIVEN = "-"   # the key part of an optional argument left out
+
+
+def period(start, end) -> Period:
+    """`xlconvert.period` of two cells, read once per distinct pair of values (reading a date
+    costs more than looking up a whole table's figure)."""
+    key = fingerprint(start, end)
+    return _cells.get(key and ("period", key), lambda: xc.period(start, end))
+
+
+def reference_month(value) -> Period:
+    """The month of a reference date (STATUS_FLEKSJOB), read once per distinct value."""
+    key = fingerprint(value)
+    return _cells.get(key and ("month", key), lambda: Period.month_of(xc.one_date(value, "referencedatoen")))
 
 
 # ---------------------------------------------------------------- aggregated results

@@ -203,7 +203,7 @@ def STATUS_HELAARSPERSONER(unit, scheme, units, schemes, start_dates, end_dates,
     table = udfcache.forloeb_columns(units, schemes, start_dates, end_dates)
     b = xc.basis(basis)
     h, h_key = udfcache.hours(table, hours_per_week)
-    p = xc.period(period_start, period_end)
+    p = udfcache.period(period_start, period_end)
     xc.days_on_basis(p, b)
     return udfcache.scheme_totals(table, p, b, h, h_key).helaarspersoner(u, s)
 
@@ -223,7 +223,7 @@ def STATUS_FORLOEB(unit, scheme, units, schemes, start_dates, end_dates, period_
     direkte fra forløbstabellen uden hjælpekolonner."""
     u, s = xc.unit(unit), xc.group_scheme(scheme)
     table = udfcache.forloeb_columns(units, schemes, start_dates, end_dates)
-    p = xc.period(period_start, period_end)
+    p = udfcache.period(period_start, period_end)
     return udfcache.scheme_totals(table, p, "kalenderdage").forloeb(u, s)
 
 
@@ -240,7 +240,7 @@ def STATUS_FLEKSJOB(unit, units, start_dates, end_dates, reference_date, ids=Non
     fleksjobtabellen. Med id'er tælles hver person én gang pr. forvaltning, som i noten."""
     u = xc.unit(unit)
     table = udfcache.fleksjob_columns(units, start_dates, end_dates)
-    month = Period.month_of(xc.one_date(reference_date, "referencedatoen"))
+    month = udfcache.reference_month(reference_date)
     # KK is the sum of the forvaltninger (the engine's rule), so a person counts once per forvaltning.
     return udfcache.fleksjob_headcounts(table, month, ids)[u]
 

@@ -90,13 +90,20 @@ def _raw_cell(v):
     return v
 
 
+def _raw_row(row) -> list:
+    # the common cells (numbers, text) without a call each: this runs over whole table columns
+    return [v if (t := type(v)) is float or (t is str and v) else _raw_cell(v) for v in row]
+
+
 def cells(value):
     """An argument declared `convert="raw"` (xlwings hands it over unconverted) cleaned as xlwings'
     own value conversion with `err_to_str=True` would clean it, in one pass: blank ('' or None) is
     None, an error cell is its text ('#N/A') in every flavour (Office.js error objects, COM error
     codes), a formatted number is its number, dates stay as they came (serials or datetimes)."""
     if isinstance(value, (list, tuple)):
-        return [[_raw_cell(v) for v in row] if isinstance(row, (list, tuple)) else _raw_cell(row) for row in value]
+        if value and all(isinstance(r, (list, tuple)) for r in value):
+            return [_raw_row(r) for r in value]
+        return [_raw_row(r) if isinstance(r, (list, tuple)) else _raw_cell(r) for r in value]
     return _raw_cell(value)
 
 
@@ -287,9 +294,17 @@ def spells(start_values, end_values, also: tuple[tuple[list, str], ...] = ()) ->
         same_length(what, cells, "startdatoerne", starts)
     start, s_blank = dates(starts, "startdato")
     slut, e_blank = dates(ends, "slutdato")
+    return spells_from(start, s_blank, slut, e_blank,
+                       [np.array([is_blank(c) for c in cells], dtype=bool) for cells, _ in also])
+
+
+def spells_from(start: np.ndarray, s_blank: np.ndarray, slut: np.ndarray, e_blank: np.ndarray,
+                also_blank=()) -> Spells:
+    """The row rules of `spells` over dates already read (`dates`) and the blank masks of the
+    table's other columns: skipped blank rows, a missing start, an end before the start."""
     row_blank = s_blank & e_blank
-    for cells, _ in also:
-        row_blank &= np.array([is_blank(c) for c in cells], dtype=bool)
+    for blank in also_blank:
+        row_blank = row_blank & blank
     missing = s_blank & ~row_blank
     if missing.any():
         raise CellError(f"startdato mangler i række {int(np.flatnonzero(missing)[0]) + 1}")
@@ -297,7 +312,7 @@ def spells(start_values, end_values, also: tuple[tuple[list, str], ...] = ()) ->
     if reversed_.any():
         raise CellError(f"slutdato før startdato i række {int(np.flatnonzero(reversed_)[0]) + 1}")
     keep = ~row_blank
-    return Spells(start[keep], slut[keep], keep, len(starts))
+    return Spells(start[keep], slut[keep], keep, len(start))
 
 
 def aligned(value, sp: Spells, what: str) -> list:
