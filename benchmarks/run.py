@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import baseline_xlsx, engine_bench, floor, libreoffice, primitives, synth
+from . import baseline_xlsx, engine_bench, floor, libreoffice, primitives, synth, udfs_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 REL = 1e-9
@@ -654,7 +654,7 @@ def main(argv=None) -> int:
         res = json.loads(args.out.read_text(encoding="utf-8"))
         res["summary"] = summarise(res, res["config"]["sizes"], res["config"]["modes"])   # derived data only
         args.out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        md.write_text(markdown(res), encoding="utf-8")
+        md.write_text(markdown(res) + udfs_bench.section_from(args.out.with_name("udfs_results.json")), encoding="utf-8")
         log(f"recomputed the summary in {args.out} and wrote {md} from its measurements")
         return 0
     try:
@@ -664,7 +664,8 @@ def main(argv=None) -> int:
         return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    md.write_text(markdown(res), encoding="utf-8")
+    # the worksheet functions' section (benchmarks/udfs_bench.py, its own run) stays in the file
+    md.write_text(markdown(res) + udfs_bench.section_from(args.out.with_name("udfs_results.json")), encoding="utf-8")
     log(f"wrote {args.out} and {md}")
     print(markdown(res))
     return 0

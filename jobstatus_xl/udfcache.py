@@ -20,6 +20,7 @@ No xlwings here: the worksheet functions (udfs.py) convert and call; this module
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import marshal
 import pickle
@@ -46,9 +47,10 @@ _REFUSALS = (xc.CellError, InputError)
 
 def fingerprint(*values) -> bytes | None:
     """A content key of argument values as xlwings hands them over: SHA-256 over an exact, typed
-    serialisation (marshal; pickle for types marshal does not know, such as datetimes), so two
-    arguments get the same key only when they hold the same values of the same types (TRUE, 1
-    and 1.0 differ). None when a value cannot be serialised: then nothing is cached."""
+    serialisation (marshal; for types marshal does not know, such as datetimes, pickle, or else each
+    value's type and text), so two arguments get the same key only when they hold the same values
+    of the same types (TRUE, 1 and 1.0 differ). None when a value cannot be serialised: then
+    nothing is cached."""
     h = hashlib.sha256()
     for v in values:
         try:
@@ -58,12 +60,26 @@ def fingerprint(*values) -> bytes | None:
         except ValueError:
             try:
                 kind, data = b"p", pickle.dumps(v, protocol=5)
-            except Exception:   # noqa: BLE001 - an unpicklable value is simply not cached
-                return None
+            except Exception:   # noqa: BLE001 - e.g. COM's datetime type: by type and text instead
+                try:
+                    kind, data = b"t", marshal.dumps(_typed_text(v), 2)
+                except ValueError:
+                    return None
         h.update(kind)
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.digest()
+
+
+def _typed_text(v):
+    """Nested lists of (type name, text) pairs: exact for values whose text tells them apart
+    (datetimes with their time zone: isoformat), used only where marshal and pickle cannot."""
+    if isinstance(v, (list, tuple)):
+        return [_typed_text(x) for x in v]
+    if isinstance(v, (str, float, int, type(None))):
+        return v
+    t = type(v)
+    return (f"{t.__module__}.{t.__qualname__}", v.isoformat() if isinstance(v, (dt.date, dt.time)) else repr(v))
 
 
 class Memo:

@@ -433,3 +433,15 @@ def test_distinct_value_reading_gives_the_row_by_row_figures_and_messages(monkey
     fast = figures()
     monkeypatch.setattr(udfcache, "_distinct_rows", lambda *a: None)
     assert fast == figures()
+
+
+def test_values_pickle_cannot_take_are_fingerprinted_by_type_and_text():
+    """Classic xlwings hands raw COM dates over as pywintypes' datetime subclass; whatever pickle
+    makes of such a type, the key still tells values apart and finds equal ones."""
+    class ComTime(dt.datetime):      # a local class: pickle cannot name it
+        pass
+    a = [[ComTime(2024, 1, 1)], [None], [45292.0]]
+    b = [[ComTime(2024, 1, 2)], [None], [45292.0]]
+    fp = udfcache.fingerprint
+    assert fp(a) is not None and fp(a) == fp([[ComTime(2024, 1, 1)], [None], [45292.0]]) != fp(b)
+    assert fp(a) != fp([[dt.datetime(2024, 1, 1)], [None], [45292.0]])
