@@ -100,7 +100,8 @@ def columns(n: int):
                col(serial(v) for v in f["slut"])]
     fleks = [col(fj["forvaltning"]), col(serial(v) for v in fj["start"]), col(serial(v) for v in fj["slut"]),
              col(fj["id"])]
-    return forloeb, fleks, f, fj
+    # through JSON, as xlwings Server and Lite receive them: every cell its own object (no shared strings)
+    return json.loads(json.dumps(forloeb)), json.loads(json.dumps(fleks)), f, fj
 
 
 def timed(fn, repeats: int) -> dict:
@@ -397,7 +398,6 @@ def main(argv=None) -> int:
     ap.add_argument("--md", type=Path, help="markdown file whose section is written (default: RESULTS.md beside --out)")
     args = ap.parse_args(argv)
     _harness()
-    import numpy as np  # noqa: F401  (after the harness: xlwings in its server flavour first)
     import xlwings
     with tempfile.TemporaryDirectory(prefix="udfs_bench_") as tmp:
         base = legacy_udfs(Path(tmp))

@@ -54,15 +54,16 @@ def fingerprint(*values) -> bytes | None:
     h = hashlib.sha256()
     for v in values:
         try:
-            # version 2: no back-references, whose use depends on reference counts, so the same
-            # content gives the same bytes in every call and thread
-            kind, data = b"m", marshal.dumps(v, 2)
+            # marshal's back-references depend on reference counts, so the same content may give
+            # other bytes (a miss, never a wrong hit: marshal is decodable); for the values Excel
+            # sends, fresh in every call, it does not, and text is 3x faster than without them
+            kind, data = b"m", marshal.dumps(v)
         except ValueError:
             try:
                 kind, data = b"p", pickle.dumps(v, protocol=5)
             except Exception:   # noqa: BLE001 - e.g. COM's datetime type: by type and text instead
                 try:
-                    kind, data = b"t", marshal.dumps(_typed_text(v), 2)
+                    kind, data = b"t", marshal.dumps(_typed_text(v))
                 except ValueError:
                     return None
         h.update(kind)

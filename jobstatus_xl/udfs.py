@@ -22,7 +22,6 @@ import inspect
 import logging
 from types import MappingProxyType
 
-import numpy as np
 import xlwings as xw
 
 from . import udfcache

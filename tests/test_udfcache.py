@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -294,7 +295,9 @@ def test_calls_from_several_threads_share_one_pass_and_agree(monkeypatch):
     cells = [(u, s) for u in UNITS for s in RULES.group]
 
     def one_cell(cell):
-        payload = h.udf_payload("STATUS_HELAARSPERSONER", [one(cell[0]), one(cell[1]), *table, P0, P1])
+        # every request brings its own values, parsed from its own JSON, as xlwings Server gets them
+        payload = json.loads(json.dumps(h.udf_payload("STATUS_HELAARSPERSONER", [one(cell[0]), one(cell[1]), *table,
+                                                                                 P0, P1])))
         return asyncio.run(h.custom_functions_call(payload, udfs))[0][0]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
