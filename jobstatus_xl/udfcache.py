@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import marshal
 import pickle
 import threading
@@ -254,18 +255,16 @@ class _Distinct:
 def _distinct(value) -> _Distinct | None:
     """A plain one-column range by its distinct values; None for any other shape, and when equal
     values of different types could be merged (TRUE equals 1; 30 and 30.0 read differently as text)."""
-    if not isinstance(value, (list, tuple)):
+    if not isinstance(value, (list, tuple)) or not set(map(type, value)) <= {list, tuple} \
+            or set(map(len, value)) - {1}:
         return None
-    try:
-        flat = [v for (v,) in value]
-    except (TypeError, ValueError):
-        return None
+    flat = list(itertools.chain.from_iterable(value))     # C loops throughout: this runs over every row
     types = set(map(type, flat))
     if bool in types or (int in types and float in types) or not all(t.__hash__ for t in types):
         return None
-    index: dict = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in flat), dtype=np.int64, count=len(flat))
-    return _Distinct(list(index), codes)
+    distinct = list(dict.fromkeys(flat))
+    position = {v: i for i, v in enumerate(distinct)}
+    return _Distinct(distinct, np.fromiter(map(position.__getitem__, flat), dtype=np.int64, count=len(flat)))
 
 
 def _distinct_rows(start_dates, end_dates, others) -> tuple[xc.Spells, list[_Distinct]] | None:
