@@ -145,23 +145,18 @@ def changed(before: dict, after: dict) -> set:
     return {k for k in before if before[k] != pytest.approx(after[k], rel=1e-13)}
 
 
-def test_editing_one_start_date_changes_exactly_its_figures():
+@pytest.mark.parametrize("unit, scheme, edit, figures", [
+    ("SOF", "Løntilskud", {"start": "2024-07-01"}, {("SOF", "Løntilskud", "status"), ("KK", "Løntilskud", "status")}),
+    ("SOF", "Virksomhedspraktik", {"forvaltning": "BUF"},     # the forløb moves: both units' figures, not KK's
+     {(u, "Virksomhedspraktik", k) for u in ("SOF", "BUF") for k in ("status", "antal")}),
+], ids=["start-date", "unit-code"])
+def test_editing_one_cell_of_the_table_changes_exactly_its_figures(unit, scheme, edit, figures):
     before = sheet(columns(FORLOEB))
-    row = a_row("SOF", "Løntilskud")
-    frame = edited(FORLOEB, row, start="2024-07-01")
+    frame = edited(FORLOEB, a_row(unit, scheme), **edit)
     after = sheet(columns(frame))
     assert after == expected(engine(frame))
-    assert changed(before, after) == {("SOF", "Løntilskud", "status"), ("KK", "Løntilskud", "status")}
+    assert changed(before, after) == figures
     assert sheet(columns(FORLOEB)) == before                 # and back again
-
-
-def test_editing_one_unit_code_moves_the_forloeb():
-    before = sheet(columns(FORLOEB))
-    row = a_row("SOF", "Virksomhedspraktik")
-    frame = edited(FORLOEB, row, forvaltning="BUF")
-    after = sheet(columns(frame))
-    assert after == expected(engine(frame))
-    assert changed(before, after) == {(u, "Virksomhedspraktik", k) for u in ("SOF", "BUF") for k in ("status", "antal")}
 
 
 def test_editing_the_period_changes_every_figure_to_the_periods():
