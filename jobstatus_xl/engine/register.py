@@ -66,16 +66,30 @@ def map_columns(columns, required, source: str) -> tuple[dict[str, str], list[Fi
         if canon and canon not in found:
             found[canon] = col
     findings = []
+    # only a column no field reads may be suggested: renaming one that is read ('Forvaltning' for a
+    # missing 'ordning') would break the file
+    spare = [c for c in columns if fold_key(c) not in _ALIAS_KEYS][:MAX_LISTED_COLUMNS]
     for need in required:
         if need not in found:
-            near = difflib.get_close_matches(fold_key(need), [fold_key(c) for c in columns], n=1, cutoff=0.6)
+            near = difflib.get_close_matches(fold_key(need), [fold_key(c) for c in spare], n=1, cutoff=0.6)
             hint = ""
             if near:
-                given = next(c for c in columns if fold_key(c) == near[0])
+                given = next(c for c in spare if fold_key(c) == near[0])
                 hint = f" Mente du '{given}'? Omdøb kolonnen til '{need}'."
             findings.append(Finding(FEJL, source, f"Kolonnen '{need}' mangler. Fundne kolonner: "
-                                    f"{', '.join(map(str, columns)) or '(ingen)'}.{hint}", raekke=None, kolonne=need))
+                                    f"{column_list(columns)}.{hint}", raekke=None, kolonne=need))
     return found, findings
+
+
+MAX_LISTED_COLUMNS = 30
+
+
+def column_list(columns) -> str:
+    """Headers for a message: the first few, each cut short, and how many more (any file width)."""
+    columns = list(columns)
+    shown = [f"'{s if len(s) <= 40 else s[:37] + '...'}'" for s in map(str, columns[:MAX_LISTED_COLUMNS])]
+    more = len(columns) - len(shown)
+    return (", ".join(shown) + (f" og {more:,} flere".replace(",", ".") if more else "")) if shown else "(ingen)"
 
 
 class _Fz(tuple):

@@ -553,13 +553,3 @@ def build_template(out=Path(TEMPLATE_NAME)) -> Path:
     out = Path(out)
     atomic_write(out, build_template_bytes())
     return out
-
-
-def cli_build(args) -> int:
-    import openpyxl
-    if not openpyxl.LXML:
-        print("Advarsel: lxml er ikke installeret; skabelonen bliver ikke byte-identisk med den "
-              "committede (openpyxl skriver XML anderledes uden lxml).", file=sys.stderr)
-    out = build_template(getattr(args, "out", None) or Path(TEMPLATE_NAME))
-    print(f"Skabelon bygget: {out} ({out.stat().st_size:,} bytes)".replace(",", "."))
-    return 0
