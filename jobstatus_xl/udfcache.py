@@ -13,9 +13,17 @@ The cache is small (a few registers, least recently used out first), thread-safe
 xlwings calls from its COM thread, xlwings Server may run calls in threads, xlwings Lite in one)
 and holds only immutable results: read-only arrays, tuples and mappings that no caller can change.
 
-For another function over the same table columns (e.g. a forecast): `forloeb_columns(...)` gives
-the parsed table, `derived(table, name, params, compute)` caches anything computed from it.
-No xlwings here: the worksheet functions (udfs.py) convert and call; this module only computes.
+For another function over the same table columns (e.g. the forecast PROGNOSE), in udfs.py:
+
+    table = udfcache.forloeb_columns(units, schemes, start_dates, end_dates)   # parsed once, shared
+    as_of = udfcache.period(period_start, as_of_date)                          # or any xlconvert reader
+    figures = udfcache.derived(table, "prognose", (as_of, basis),              # computed once per params
+                               lambda: MappingProxyType({...}))               # immutable: it is shared
+    return figures[(unit, scheme)]
+
+`table.spells.start/slut` (datetime64[D], read-only), `table.units` and `table.schemes` (canonical
+codes) are what the engine's functions take. No xlwings here: the worksheet functions (udfs.py)
+convert and call; this module only computes.
 """
 
 from __future__ import annotations
