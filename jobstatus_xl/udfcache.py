@@ -275,6 +275,24 @@ def _distinct(value) -> _Distinct | None:
     return _Distinct(distinct, np.fromiter(map(position.__getitem__, flat), dtype=np.int64, count=len(flat)))
 
 
+_ROW_BY_ROW = object()
+
+
+def _hours_by_distinct(value, sp: xc.Spells):
+    """`xlconvert.hours` of a whole column, each distinct value read once (_ROW_BY_ROW when that
+    cannot be done or a value is refused: the row-by-row reading then gives the message)."""
+    d = _distinct(value)
+    if d is None or len(d.codes) != sp.rows or sp.rows == 1:
+        return _ROW_BY_ROW
+    k = len(d.values)
+    one_each = xc.Spells(np.empty(k, "datetime64[D]"), np.empty(k, "datetime64[D]"), np.ones(k, dtype=bool), k)
+    try:
+        h = xc.hours(xc.cells([[v] for v in d.values]), one_each)
+    except xc.CellError:
+        return _ROW_BY_ROW
+    return None if h is None else h[d.codes][sp.keep]
+
+
 def _distinct_rows(start_dates, end_dates, others) -> tuple[xc.Spells, list[_Distinct]] | None:
     """`xlconvert.spells` over columns read by distinct value, and the other columns by distinct
     value; None when a column is not a plain column or the lengths differ (the full path says so)."""
@@ -342,7 +360,9 @@ def hours(table: ForloebColumns, value) -> tuple[np.ndarray | None, bytes | str 
     key = fingerprint(value)
 
     def parse():
-        h = xc.hours(xc.cells(value), table.spells)
+        h = _hours_by_distinct(value, table.spells)
+        if h is _ROW_BY_ROW:
+            h = xc.hours(xc.cells(value), table.spells)
         return None if h is None else _frozen(h)
 
     return derived(table, "hours", (key,), parse), key

@@ -443,3 +443,30 @@ def test_values_pickle_cannot_take_are_fingerprinted_by_type_and_text():
     fp = udfcache.fingerprint
     assert fp(a) is not None and fp(a) == fp([[ComTime(2024, 1, 1)], [None], [45292.0]]) != fp(b)
     assert fp(a) != fp([[dt.datetime(2024, 1, 1)], [None], [45292.0]])
+
+
+@pytest.mark.parametrize("change", [
+    {}, {4: [None]}, {4: [20.0]}, {4: ["fuld tid"]}, {4: [0.0]}, {4: [200.0]}, {4: [excel_error("#N/A")]},
+    {4: [37], 5: [37.5]}, "all blank", "one cell",
+])
+def test_hours_read_by_distinct_value_give_the_row_by_row_figures_and_messages(monkeypatch, change):
+    hours = [[None if v == "" else float(v)] for v in FORLOEB["timer_pr_uge"]]
+    if change == "all blank":
+        hours = [[None]] * len(hours)
+    elif change == "one cell":
+        hours = one(30.0)
+    else:
+        for row, value in change.items():
+            hours[row] = value
+    cells = [("SOF", "Løntilskud"), ("KK", "Virksomhedspraktik")]
+
+    def figures():
+        udfcache.clear()
+        return [call_cell(udfs, "STATUS_HELAARSPERSONER", one(u), one(s), *columns(FORLOEB), P0, P1, one("hverdage"),
+                          hours) for u, s in cells]
+    fast = figures()
+    if change == {}:     # the common case does take the distinct-value path
+        sp = udfcache.forloeb_columns(*columns(FORLOEB)).spells
+        assert udfcache._hours_by_distinct(hours, sp) is not udfcache._ROW_BY_ROW
+    monkeypatch.setattr(udfcache, "_hours_by_distinct", lambda *a: udfcache._ROW_BY_ROW)
+    assert fast == figures()
