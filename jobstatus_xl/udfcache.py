@@ -29,7 +29,6 @@ convert and call; this module only computes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import marshal
 import pickle
@@ -54,31 +53,37 @@ DEFAULT_DERIVED = 64    # results computed from them (per period, basis, hours, 
 _REFUSALS = (xc.CellError, InputError)
 
 
-def fingerprint(*values) -> bytes | None:
-    """A content key of argument values as xlwings hands them over: SHA-256 over an exact, typed
-    serialisation (marshal; for types marshal does not know, such as datetimes, pickle, or else each
-    value's type and text), so two arguments get the same key only when they hold the same values
-    of the same types (TRUE, 1 and 1.0 differ). None when a value cannot be serialised: then
-    nothing is cached."""
-    h = hashlib.sha256()
+Key = tuple   # what `fingerprint` gives: compared exactly, hashed by Python's dict
+
+
+def fingerprint(*values) -> Key | None:
+    """A content key of argument values as xlwings hands them over: their exact, typed
+    serialisation itself (marshal; for types marshal does not know, such as datetimes, pickle, or
+    else each value's type and text). Two arguments get equal keys only when they hold the same
+    values of the same types (TRUE, 1 and 1.0 differ); being the content, not a digest of it, no
+    two contents can collide, and it costs no more than a hash would (about 60 bytes per cell,
+    held only while its result is cached). None when a value cannot be serialised: then nothing
+    is cached."""
+    try:
+        # marshal's back-references depend on reference counts, so the same content may give
+        # other bytes (a miss, never a wrong hit: marshal is decodable); for the values Excel
+        # sends, fresh in every call, it does not, and text is 3x faster than without them
+        return ("m", marshal.dumps(values))
+    except ValueError:
+        pass
+    parts = []
     for v in values:
         try:
-            # marshal's back-references depend on reference counts, so the same content may give
-            # other bytes (a miss, never a wrong hit: marshal is decodable); for the values Excel
-            # sends, fresh in every call, it does not, and text is 3x faster than without them
-            kind, data = b"m", marshal.dumps(v)
+            parts.append(("m", marshal.dumps(v)))
         except ValueError:
             try:
-                kind, data = b"p", pickle.dumps(v, protocol=5)
+                parts.append(("p", pickle.dumps(v, protocol=5)))
             except Exception:   # noqa: BLE001 - e.g. COM's datetime type: by type and text instead
                 try:
-                    kind, data = b"t", marshal.dumps(_typed_text(v))
+                    parts.append(("t", marshal.dumps(_typed_text(v))))
                 except ValueError:
                     return None
-        h.update(kind)
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.digest()
+    return ("parts", tuple(parts))
 
 
 def _typed_text(v):
@@ -182,7 +187,7 @@ def _frozen_spells(sp: xc.Spells) -> xc.Spells:
 class ForloebColumns:
     """The forløb table's columns, read and checked as the STATUS_ functions read them."""
 
-    key: bytes | None          # content fingerprint of the four columns (None: not cached)
+    key: Key | None            # content fingerprint of the four columns (None: not cached)
     spells: xc.Spells          # start, slut (read-only), which input rows hold a forløb
     units: np.ndarray          # canonical forvaltning code per forløb (read-only)
     schemes: np.ndarray        # canonical ordning per forløb (read-only)
@@ -190,7 +195,7 @@ class ForloebColumns:
 
 @dataclass(frozen=True, eq=False)
 class FleksjobColumns:
-    key: bytes | None
+    key: Key | None
     spells: xc.Spells
     units: np.ndarray
 
@@ -352,7 +357,7 @@ class SchemeTotals:
         return self.antal.get((unit, scheme), 0)
 
 
-def hours(table: ForloebColumns, value) -> tuple[np.ndarray | None, bytes | str | None]:
+def hours(table: ForloebColumns, value) -> tuple[np.ndarray | None, Key | str | None]:
     """(hours per forløb or None, their key for `scheme_totals`): the hours column (or one number)
     aligned with the table, parsed once per content."""
     if value is None:
@@ -369,7 +374,7 @@ def hours(table: ForloebColumns, value) -> tuple[np.ndarray | None, bytes | str 
 
 
 def scheme_totals(table: ForloebColumns, period: Period, basis: str, hours_per_week: np.ndarray | None = None,
-                  hours_key: bytes | str | None = NOT_GIVEN) -> SchemeTotals:
+                  hours_key: Key | str | None = NOT_GIVEN) -> SchemeTotals:
     """Every forvaltning's and KK's helårspersoner and antal forløb per ordning, summed by the
     engine's own `group_totals` (the figures `status` prints). `hours_key` is the key `hours` gave."""
     def compute() -> SchemeTotals:

@@ -285,8 +285,9 @@ def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=N
         result = compute_result(raw, Settings(year, start, end, xc.basis(basis)))
         return MappingProxyType({t.enhed: _rows(t) for t in result.tables if t.year == year})
 
-    tables = udfcache.note_tables((year, start, end, forloeb_table, fleksjob_table, targets_table, weights_table,
-                                   basis), compute)
+    days = tuple(None if d is None else d.toordinal() for d in (start, end))   # a key marshal can take
+    tables = udfcache.note_tables((year, *days, forloeb_table, fleksjob_table, targets_table, weights_table, basis),
+                                  compute)
     if u not in tables:
         raise xc.CellError(f"ingen tabel for {u} i {year}")
     return [list(row) for row in tables[u]]    # a copy: the cached rows stay as computed
