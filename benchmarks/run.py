@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import baseline_xlsx, engine_bench, floor, libreoffice, primitives, refresh_bench, synth
+from . import baseline_xlsx, engine_bench, floor, libreoffice, primitives, refresh_bench, synth, udfs_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 REL = 1e-9
@@ -630,6 +630,13 @@ def _met(x) -> str:
     return "n/a" if x is None else ("yes" if x else "**no**")
 
 
+def _results_md(md: Path, res: dict, out: Path) -> str:
+    """RESULTS.md: this run's sections, then the sections of the benchmarks that run on their own
+    (worksheet functions: benchmarks/udfs_bench.py; refresh: benchmarks/refresh_bench.py) as last measured."""
+    text = markdown(res) + udfs_bench.section_from(out.with_name("udfs_results.json"))
+    return refresh_bench.keep_section(md, text)
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
@@ -654,7 +661,7 @@ def main(argv=None) -> int:
         res = json.loads(args.out.read_text(encoding="utf-8"))
         res["summary"] = summarise(res, res["config"]["sizes"], res["config"]["modes"])   # derived data only
         args.out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        md.write_text(refresh_bench.keep_section(md, markdown(res)), encoding="utf-8")
+        md.write_text(_results_md(md, res, args.out), encoding="utf-8")
         log(f"recomputed the summary in {args.out} and wrote {md} from its measurements")
         return 0
     try:
@@ -664,7 +671,7 @@ def main(argv=None) -> int:
         return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    md.write_text(refresh_bench.keep_section(md, markdown(res)), encoding="utf-8")
+    md.write_text(_results_md(md, res, args.out), encoding="utf-8")
     log(f"wrote {args.out} and {md}")
     print(markdown(res))
     return 0

@@ -5,7 +5,13 @@ the Python function and ignores `name=`, which only xlwings Server/Lite honour; 
 functions in capitals is the one way both flavours show the same name. Only decorator options
 both flavours accept are used: per-argument `doc`, `ndim` and `err_to_str` (no `category`, which
 the server flavour lacks). Every function runs inside `_cell_errors`, the one place where bad
-input becomes a short Danish message in the cell.
+input - or a result that is not a finite number - becomes a short Danish message in the cell.
+
+The functions over whole table columns (STATUS_*, STATUSTABEL) take those columns unconverted
+(`convert="raw"`): xlwings' own conversion visits every cell in Python on every call (through
+Office.js it cost more than the whole computation, see benchmarks/RESULTS.md), while the content
+fingerprint that finds the shared, already aggregated register (udfcache.py) needs only the raw
+values; `xlconvert.cells` cleans them as xlwings would, once per distinct input.
 """
 
 from __future__ import annotations
@@ -14,16 +20,17 @@ import datetime as dt
 import functools
 import inspect
 import logging
+from types import MappingProxyType
 
-import numpy as np
 import xlwings as xw
 
+from . import udfcache
 from . import xlconvert as xc
 from .engine import helaarspersoner as hp
 from .engine.findings import InputError
 from .engine.periods import Period
-from .engine.pipeline import RawInput, Settings, compute
-from .engine.rules import KK
+from .engine.pipeline import RawInput, Settings
+from .engine.pipeline import compute as compute_result
 from .engine.status import weighted_attainment
 from .engine.tables import columns
 from .sheets import SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_VAEGTE, table_from_grid
@@ -38,7 +45,7 @@ def _cell_errors(f):
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         try:
-            return f(*args, **kwargs)
+            return xc.finite(f(*args, **kwargs))
         except (xc.CellError, InputError) as exc:
             return xc.cell_message(exc)
         except Exception as exc:  # noqa: BLE001 - a bug must still not put a traceback in a cell
@@ -52,6 +59,7 @@ def _cell_errors(f):
 # Argument help (Excel's function wizard; Office.js metadata). One text per meaning.
 _RANGE = {"ndim": 2, "err_to_str": True}
 _CELL = {"err_to_str": True}
+_COLUMN = {"convert": "raw"}    # a whole table column: cleaned by xlconvert.cells, once per distinct content
 DOC = {
     "status": "Status: helårspersoner eller antal ansatte (et tal).",
     "target": "Måltal (et tal større end 0).",
@@ -64,12 +72,14 @@ DOC = {
     "period_end": "Periodens sidste dag (tælles med), fx 31-12-2024.",
     "basis": "Valgfri: 'kalenderdage' (standard, som i noten) eller 'hverdage' (Danmarks Statistiks "
              "fuldtidspersoner).",
-    "hours_per_week": "Valgfri, kun med 'hverdage': timer pr. uge, ét tal eller en kolonne ud for datoerne. "
-                      "Tom = 37 timer (fuld tid).",
+    "hours_per_week": "Valgfri: timer pr. uge, ét tal eller en kolonne ud for datoerne (tom = 37, fuld tid). "
+                      "Tæller kun med 'hverdage'; med 'kalenderdage' kontrolleres de, men ændrer ikke tallet.",
     "reference_date": "En dag i referencemåneden, fx 31-12-2024 for december.",
-    "ids": "Valgfri: person-id'er ud for datoerne; så tælles hver person kun én gang.",
+    "ids": "Valgfri: person-id'er ud for datoerne; så tælles hver person kun én gang i rækkerne. Noten tæller en "
+           "person én gang pr. forvaltning (KK = summen): brug STATUS_FLEKSJOB for notens tal.",
     "unit": "Forvaltningens kode (BIF, BUF, KFF, SOF, SUF, TMF, ØKF) eller KK for hele kommunen.",
-    "scheme": "Ordningen, fx Virksomhedspraktik, Løntilskud eller Småjob under det sociale frikort.",
+    "scheme": "Ordningen, fx Virksomhedspraktik, Løntilskud eller Småjob under det sociale frikort (fleksjob: "
+              "brug STATUS_FLEKSJOB).",
     "units": "Tabellens kolonne med forvaltningskoder, fx tblForloeb[forvaltning].",
     "schemes": "Tabellens kolonne med ordninger, fx tblForloeb[ordning].",
     "table_start": "Tabellens kolonne med startdatoer, fx tblForloeb[start].",
@@ -77,7 +87,8 @@ DOC = {
     "fleks_units": "Fleksjobtabellens kolonne med forvaltningskoder, fx tblFleksjob[forvaltning].",
     "fleks_start": "Fleksjobtabellens kolonne med startdatoer, fx tblFleksjob[start].",
     "fleks_end": "Fleksjobtabellens kolonne med slutdatoer, fx tblFleksjob[slut]. Tom = stadig ansat.",
-    "table_hours": "Valgfri, kun med 'hverdage': tabellens kolonne med timer pr. uge, fx tblForloeb[timer_pr_uge].",
+    "table_hours": "Valgfri: tabellens kolonne med timer pr. uge, fx tblForloeb[timer_pr_uge]. Tæller kun med "
+                   "'hverdage'; med 'kalenderdage' kontrolleres de, men ændrer ikke tallet.",
     "table_ids": "Valgfri: tabellens kolonne med person-id'er, fx tblFleksjob[id]; så tælles hver person én gang.",
     "report_year": "Opgørelsesåret, fx 2024. Måltal og vægte hentes for året.",
     "forloeb_table": "Forløbstabellen med overskriftsrække, fx tblForloeb[#Alle].",
@@ -130,7 +141,9 @@ def HELAARSPERSONER(start_dates, end_dates, period_start, period_end, basis=None
     sp = xc.spells(start_dates, end_dates)
     p = xc.period(period_start, period_end)
     b = xc.basis(basis)
-    return hp.helaarspersoner(sp.start, sp.slut, p, b, xc.hours(hours_per_week, sp, b))
+    h = xc.hours(hours_per_week, sp)
+    xc.days_on_basis(p, b)
+    return hp.helaarspersoner(sp.start, sp.slut, p, b, h)
 
 
 @xw.func
@@ -153,8 +166,9 @@ def FORLOEB(start_dates, end_dates, period_start, period_end):
 @xw.arg("ids", doc=DOC["ids"], **_RANGE)
 @_cell_errors
 def FLEKSJOB(start_dates, end_dates, reference_date, ids=None):
-    """Antal ansatte i fleksjob i referencedatoens måned: ansættelser med mindst én dag i måneden.
-    Uden id'er tæller hver række som én ansat; med id'er tælles hver person én gang."""
+    """Fleksjobansatte i referencedatoens måned (mindst én dag i måneden). Uden id'er tæller hver
+    række som én; med id'er hver person én gang. Noten tæller en person én gang pr. forvaltning
+    (KK = summen): brug STATUS_FLEKSJOB for notens tal."""
     sp = xc.spells(start_dates, end_dates)
     month = Period.month_of(xc.one_date(reference_date, "referencedatoen"))
     employed = hp.employed_in(sp.start, sp.slut, month)
@@ -164,80 +178,70 @@ def FLEKSJOB(start_dates, end_dates, reference_date, ids=None):
 
 
 # ---------------------------------------------------------------- filtered straight from an input table
-
-def _unit_rows(unit: str, table_units: np.ndarray) -> np.ndarray:
-    return np.ones(len(table_units), dtype=bool) if unit == KK else table_units == unit
-
-
-def _table_rows(unit, scheme, units, schemes, start_dates, end_dates):
-    """The forløb table's spells and which rows belong to `unit` (KK: all) and `scheme`."""
-    u, s = xc.unit(unit), xc.scheme(scheme)
-    u_cells, s_cells = xc.as_list(units, "forvaltningerne"), xc.as_list(schemes, "ordningerne")
-    sp = xc.spells(start_dates, end_dates, also=((u_cells, "forvaltningerne"), (s_cells, "ordningerne")))
-    return sp, _unit_rows(u, xc.table_units(u_cells, sp)) & (xc.table_schemes(s_cells, sp) == s)
-
+# One parse and one aggregation of all forvaltninger and ordninger per distinct table content
+# (udfcache); each cell then looks its figure up. The order of the checks is the order in which a
+# cell reports the first problem, the same whether the table was read by this call or an earlier one.
 
 @xw.func
 @xw.arg("unit", doc=DOC["unit"], **_CELL)
 @xw.arg("scheme", doc=DOC["scheme"], **_CELL)
-@xw.arg("units", doc=DOC["units"], **_RANGE)
-@xw.arg("schemes", doc=DOC["schemes"], **_RANGE)
-@xw.arg("start_dates", doc=DOC["table_start"], **_RANGE)
-@xw.arg("end_dates", doc=DOC["table_end"], **_RANGE)
+@xw.arg("units", doc=DOC["units"], **_COLUMN)
+@xw.arg("schemes", doc=DOC["schemes"], **_COLUMN)
+@xw.arg("start_dates", doc=DOC["table_start"], **_COLUMN)
+@xw.arg("end_dates", doc=DOC["table_end"], **_COLUMN)
 @xw.arg("period_start", doc=DOC["period_start"], **_CELL)
 @xw.arg("period_end", doc=DOC["period_end"], **_CELL)
 @xw.arg("basis", doc=DOC["basis"], **_CELL)
-@xw.arg("hours_per_week", doc=DOC["table_hours"], **_RANGE)
+@xw.arg("hours_per_week", doc=DOC["table_hours"], **_COLUMN)
 @_cell_errors
 def STATUS_HELAARSPERSONER(unit, scheme, units, schemes, start_dates, end_dates, period_start, period_end,
                            basis=None, hours_per_week=None):
     """Helårspersoner for én forvaltning (eller KK) og én ordning, hentet direkte fra forløbstabellen
     uden hjælpekolonner. Uafrundet."""
-    sp, rows = _table_rows(unit, scheme, units, schemes, start_dates, end_dates)
+    u, s = xc.unit(unit), xc.group_scheme(scheme)
+    table = udfcache.forloeb_columns(units, schemes, start_dates, end_dates)
     b = xc.basis(basis)
-    h = xc.hours(hours_per_week, sp, b)
-    return hp.helaarspersoner(sp.start[rows], sp.slut[rows], xc.period(period_start, period_end), b,
-                              None if h is None else h[rows])
+    h, h_key = udfcache.hours(table, hours_per_week)
+    p = udfcache.period(period_start, period_end)
+    xc.days_on_basis(p, b)
+    return udfcache.scheme_totals(table, p, b, h, h_key).helaarspersoner(u, s)
 
 
 @xw.func
 @xw.arg("unit", doc=DOC["unit"], **_CELL)
 @xw.arg("scheme", doc=DOC["scheme"], **_CELL)
-@xw.arg("units", doc=DOC["units"], **_RANGE)
-@xw.arg("schemes", doc=DOC["schemes"], **_RANGE)
-@xw.arg("start_dates", doc=DOC["table_start"], **_RANGE)
-@xw.arg("end_dates", doc=DOC["table_end"], **_RANGE)
+@xw.arg("units", doc=DOC["units"], **_COLUMN)
+@xw.arg("schemes", doc=DOC["schemes"], **_COLUMN)
+@xw.arg("start_dates", doc=DOC["table_start"], **_COLUMN)
+@xw.arg("end_dates", doc=DOC["table_end"], **_COLUMN)
 @xw.arg("period_start", doc=DOC["period_start"], **_CELL)
 @xw.arg("period_end", doc=DOC["period_end"], **_CELL)
 @_cell_errors
 def STATUS_FORLOEB(unit, scheme, units, schemes, start_dates, end_dates, period_start, period_end):
     """Antal forløb for én forvaltning (eller KK) og én ordning, der overlapper perioden, hentet
     direkte fra forløbstabellen uden hjælpekolonner."""
-    sp, rows = _table_rows(unit, scheme, units, schemes, start_dates, end_dates)
-    return hp.antal_forloeb(sp.start[rows], sp.slut[rows], xc.period(period_start, period_end))
+    u, s = xc.unit(unit), xc.group_scheme(scheme)
+    table = udfcache.forloeb_columns(units, schemes, start_dates, end_dates)
+    p = udfcache.period(period_start, period_end)
+    return udfcache.scheme_totals(table, p, "kalenderdage").forloeb(u, s)
 
 
 @xw.func
 @xw.arg("unit", doc=DOC["unit"], **_CELL)
-@xw.arg("units", doc=DOC["fleks_units"], **_RANGE)
-@xw.arg("start_dates", doc=DOC["fleks_start"], **_RANGE)
-@xw.arg("end_dates", doc=DOC["fleks_end"], **_RANGE)
+@xw.arg("units", doc=DOC["fleks_units"], **_COLUMN)
+@xw.arg("start_dates", doc=DOC["fleks_start"], **_COLUMN)
+@xw.arg("end_dates", doc=DOC["fleks_end"], **_COLUMN)
 @xw.arg("reference_date", doc=DOC["reference_date"], **_CELL)
-@xw.arg("ids", doc=DOC["table_ids"], **_RANGE)
+@xw.arg("ids", doc=DOC["table_ids"], **_COLUMN)
 @_cell_errors
 def STATUS_FLEKSJOB(unit, units, start_dates, end_dates, reference_date, ids=None):
     """Antal fleksjobansatte i én forvaltning (eller KK) i referencedatoens måned, hentet direkte fra
     fleksjobtabellen. Med id'er tælles hver person én gang pr. forvaltning, som i noten."""
     u = xc.unit(unit)
-    u_cells = xc.as_list(units, "forvaltningerne")
-    sp = xc.spells(start_dates, end_dates, also=((u_cells, "forvaltningerne"),))
-    table_units = xc.table_units(u_cells, sp)
-    month = Period.month_of(xc.one_date(reference_date, "referencedatoen"))
-    on = hp.employed_in(sp.start, sp.slut, month) & _unit_rows(u, table_units)
-    if ids is None:
-        return int(on.sum())
+    table = udfcache.fleksjob_columns(units, start_dates, end_dates)
+    month = udfcache.reference_month(reference_date)
     # KK is the sum of the forvaltninger (the engine's rule), so a person counts once per forvaltning.
-    return len(set(zip(xc.ids(ids, sp)[on], table_units[on])))
+    return udfcache.fleksjob_headcounts(table, month, ids)[u]
 
 
 # ---------------------------------------------------------------- a whole note table (dynamic array)
@@ -251,13 +255,13 @@ def _optional_table(sheet: str, grid: list[list] | None):
 @xw.func
 @xw.arg("unit", doc=DOC["unit"], **_CELL)
 @xw.arg("report_year", doc=DOC["report_year"], **_CELL)
-@xw.arg("forloeb_table", doc=DOC["forloeb_table"], **_RANGE)
-@xw.arg("fleksjob_table", doc=DOC["fleksjob_table"], **_RANGE)
+@xw.arg("forloeb_table", doc=DOC["forloeb_table"], **_COLUMN)
+@xw.arg("fleksjob_table", doc=DOC["fleksjob_table"], **_COLUMN)
 @xw.arg("period_start", doc="Valgfri: periodens første dag. Tom = 1. januar.", **_CELL)
 @xw.arg("period_end", doc="Valgfri: periodens sidste dag. Tom = 31. december.", **_CELL)
 @xw.arg("basis", doc=DOC["basis"], **_CELL)
-@xw.arg("targets_table", doc=DOC["targets_table"], **_RANGE)
-@xw.arg("weights_table", doc=DOC["weights_table"], **_RANGE)
+@xw.arg("targets_table", doc=DOC["targets_table"], **_COLUMN)
+@xw.arg("weights_table", doc=DOC["weights_table"], **_COLUMN)
 @_cell_errors
 def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=None, period_end=None,
                 basis=None, targets_table=None, weights_table=None):
@@ -268,22 +272,32 @@ def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=N
     start = xc.optional_date(period_start, "periodens første dag")
     end = xc.optional_date(period_end, "periodens sidste dag")
     xc.period(start or dt.date(year, 1, 1), end or dt.date(year, 12, 31))   # a reversed period, in Danish
-    grids = {SHEET_FORLOEB: xc.table_grid(forloeb_table, "forløbstabellen"),
-             SHEET_FLEKSJOB: xc.table_grid(fleksjob_table, "fleksjobtabellen"),
-             SHEET_MAALTAL: xc.table_grid(targets_table, "måltalstabellen", required=False),
-             SHEET_VAEGTE: xc.table_grid(weights_table, "vægttabellen", required=False)}
-    raw = RawInput(forloeb=table_from_grid(SHEET_FORLOEB, grids[SHEET_FORLOEB]),
-                   fleksjob=table_from_grid(SHEET_FLEKSJOB, grids[SHEET_FLEKSJOB]),
-                   maaltal=_optional_table(SHEET_MAALTAL, grids[SHEET_MAALTAL]),
-                   vaegte=_optional_table(SHEET_VAEGTE, grids[SHEET_VAEGTE]))
-    settings = Settings(year, start, end, xc.basis(basis))
-    result = compute(raw, settings)
-    table = next((t for t in result.tables if t.enhed == u and t.year == year), None)
-    if table is None:
+
+    def compute():
+        grids = {SHEET_FORLOEB: xc.table_grid(xc.cells(forloeb_table), "forløbstabellen"),
+                 SHEET_FLEKSJOB: xc.table_grid(xc.cells(fleksjob_table), "fleksjobtabellen"),
+                 SHEET_MAALTAL: xc.table_grid(xc.cells(targets_table), "måltalstabellen", required=False),
+                 SHEET_VAEGTE: xc.table_grid(xc.cells(weights_table), "vægttabellen", required=False)}
+        raw = RawInput(forloeb=table_from_grid(SHEET_FORLOEB, grids[SHEET_FORLOEB]),
+                       fleksjob=table_from_grid(SHEET_FLEKSJOB, grids[SHEET_FLEKSJOB]),
+                       maaltal=_optional_table(SHEET_MAALTAL, grids[SHEET_MAALTAL]),
+                       vaegte=_optional_table(SHEET_VAEGTE, grids[SHEET_VAEGTE]))
+        result = compute_result(raw, Settings(year, start, end, xc.basis(basis)))
+        return MappingProxyType({t.enhed: _rows(t) for t in result.tables if t.year == year})
+
+    days = tuple(None if d is None else d.toordinal() for d in (start, end))   # a key marshal can take
+    tables = udfcache.note_tables((year, *days, forloeb_table, fleksjob_table, targets_table, weights_table, basis),
+                                  compute)
+    if u not in tables:
         raise xc.CellError(f"ingen tabel for {u} i {year}")
-    header = [[u] + columns(year)]
-    body = [[label] + [xc.excel_value(v) for v in row] for label, row in zip(table.frame.index, table.frame.to_numpy())]
-    return header + body
+    return [list(row) for row in tables[u]]    # a copy: the cached rows stay as computed
+
+
+def _rows(table) -> tuple[tuple, ...]:
+    """A note table as STATUSTABEL spills it (header, then label and unrounded figures), immutable."""
+    header = (table.enhed, *columns(table.year))
+    body = [(label, *(xc.excel_value(v) for v in row)) for label, row in zip(table.frame.index, table.frame.to_numpy())]
+    return (header, *body)
 
 
 # ---------------------------------------------------------------- the year-end forecast (issue 13)

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from .engine.findings import CELL_ERROR_PREFIX, InputError, is_excel_error, mask_cpr
-from .engine.helaarspersoner import BASES
+from .engine.helaarspersoner import BASES, MAX_HOURS_PER_WEEK, days_in_period
 from .engine.periods import Period
 # fold_key and SCHEME_ALIASES are the engine's own folding of codes; using them (not a copy) keeps
 # the functions reading a table exactly as the ribbon's refresh does.
 from .engine.register import SCHEME_ALIASES, fold_key, parse_dates
-from .engine.rules import KK, UNIT_NAMES
+from .engine.rules import HELAARSPERSONER, KK, UNIT_NAMES
 
 ERROR_PREFIX = CELL_ERROR_PREFIX
 FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]
@@ -51,6 +51,60 @@ def cell_message(exc: BaseException) -> str:
     else:
         text = f"uventet fejl ({type(exc).__name__}); beregningen kunne ikke gennemføres"
     return ERROR_PREFIX + mask_cpr(text)
+
+
+def finite(result):
+    """A function's result on its way to the cell: a number that is not finite (an overflow such as
+    1e308 / 1e-10, or NaN from infinite weights) stands for nothing and becomes a message; in a
+    2-D result a blank (None) is fine, a non-finite number is not."""
+    cells = [v for row in result for v in row] if isinstance(result, list) else [result]
+    for v in cells:
+        if isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v):
+            raise CellError("resultatet er ikke et endeligt tal: argumenterne er for store eller for små til at "
+                            "give et tal")
+    return result
+
+
+# Excel's error values as a COM range's raw values hold them (the CVErr codes; xlwings' own
+# table for classic xlwings is xlwings._xlwindows.cell_errors, which imports pywin32).
+COM_ERRORS = {-2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?", -2146826288: "#NULL!",
+              -2146826252: "#NUM!", -2146826265: "#REF!", -2146826273: "#VALUE!"}
+try:   # xlwings Lite (Pyodide >= 0.28) hands blank cells over as JsNull; elsewhere there is none
+    from pyodide.ffi import JsNull as _JsNull   # type: ignore[import-not-found]
+except ImportError:   # imported once here, not once per cell as xlwings' own conversion does
+    _JsNull = None
+
+
+def _raw_cell(v):
+    t = type(v)
+    if t is float or (t is str and v != ""):
+        return v
+    if v is None or (t is str and v == ""):
+        return None
+    if t is dict:             # Office.js: an error ({"type": "Error", "basicValue": "#N/A"}) or a
+        return v.get("basicValue")   # formatted number / data type: its plain value, as xlwings reads it
+    if t is int and v in COM_ERRORS:
+        return COM_ERRORS[v]
+    if _JsNull is not None and isinstance(v, _JsNull):
+        return None
+    return v
+
+
+def _raw_row(row) -> list:
+    # the common cells (numbers, text) without a call each: this runs over whole table columns
+    return [v if (t := type(v)) is float or (t is str and v) else _raw_cell(v) for v in row]
+
+
+def cells(value):
+    """An argument declared `convert="raw"` (xlwings hands it over unconverted) cleaned as xlwings'
+    own value conversion with `err_to_str=True` would clean it, in one pass: blank ('' or None) is
+    None, an error cell is its text ('#N/A') in every flavour (Office.js error objects, COM error
+    codes), a formatted number is its number, dates stay as they came (serials or datetimes)."""
+    if isinstance(value, (list, tuple)):
+        if value and all(isinstance(r, (list, tuple)) for r in value):
+            return [_raw_row(r) for r in value]
+        return [_raw_row(r) if isinstance(r, (list, tuple)) else _raw_cell(r) for r in value]
+    return _raw_cell(value)
 
 
 # ---------------------------------------------------------------- single values
@@ -137,6 +191,15 @@ def period(start, end) -> Period:
     if last < first:
         raise CellError(f"periodens sidste dag ({last:%d-%m-%Y}) ligger før dens første dag ({first:%d-%m-%Y})")
     return Period(first, last)
+
+
+def days_on_basis(p: Period, chosen_basis: str) -> int:
+    """The period's days on the basis; a period without weekdays on the weekday basis gets the
+    engine's own message (the same the CLI and the refresh show), not "unexpected error"."""
+    try:
+        return days_in_period(p, chosen_basis)
+    except ValueError as exc:
+        raise CellError(str(exc)) from None
 
 
 def year(value) -> int:
@@ -231,9 +294,17 @@ def spells(start_values, end_values, also: tuple[tuple[list, str], ...] = ()) ->
         same_length(what, cells, "startdatoerne", starts)
     start, s_blank = dates(starts, "startdato")
     slut, e_blank = dates(ends, "slutdato")
+    return spells_from(start, s_blank, slut, e_blank,
+                       [np.array([is_blank(c) for c in cells], dtype=bool) for cells, _ in also])
+
+
+def spells_from(start: np.ndarray, s_blank: np.ndarray, slut: np.ndarray, e_blank: np.ndarray,
+                also_blank=()) -> Spells:
+    """The row rules of `spells` over dates already read (`dates`) and the blank masks of the
+    table's other columns: skipped blank rows, a missing start, an end before the start."""
     row_blank = s_blank & e_blank
-    for cells, _ in also:
-        row_blank &= np.array([is_blank(c) for c in cells], dtype=bool)
+    for blank in also_blank:
+        row_blank = row_blank & blank
     missing = s_blank & ~row_blank
     if missing.any():
         raise CellError(f"startdato mangler i række {int(np.flatnonzero(missing)[0]) + 1}")
@@ -241,7 +312,7 @@ def spells(start_values, end_values, also: tuple[tuple[list, str], ...] = ()) ->
     if reversed_.any():
         raise CellError(f"slutdato før startdato i række {int(np.flatnonzero(reversed_)[0]) + 1}")
     keep = ~row_blank
-    return Spells(start[keep], slut[keep], keep, len(starts))
+    return Spells(start[keep], slut[keep], keep, len(start))
 
 
 def aligned(value, sp: Spells, what: str) -> list:
@@ -252,19 +323,27 @@ def aligned(value, sp: Spells, what: str) -> list:
     return [c for c, k in zip(cells, sp.keep) if k]
 
 
-def hours(value, sp: Spells, chosen_basis: str) -> np.ndarray | None:
-    """Hours per week: one number for all forløb, or one per row (blank = full time, 37)."""
+def hours(value, sp: Spells) -> np.ndarray | None:
+    """Hours per week: one number for all forløb, or one per row (blank = full time, 37). The
+    engine's rule, whatever the basis: they are checked (above 0, at most 168) and they weigh only
+    on the weekday basis; on the calendar basis the figure does not depend on them."""
     if value is None:
         return None
     cells = as_list(value, "timer pr. uge")
     if all(is_blank(c) and not is_error(c) for c in cells):
         return None
-    if chosen_basis != "hverdage":
-        raise CellError("timer pr. uge bruges kun med grundlaget 'hverdage'")
     if len(cells) == 1 and sp.rows != 1:
-        return np.full(len(sp.start), positive(cells[0], "timer pr. uge"))
-    return np.array([np.nan if is_blank(v) else positive(v, "timer pr. uge", int(row))
+        return np.full(len(sp.start), _hours(cells[0], None))
+    return np.array([np.nan if is_blank(v) else _hours(v, int(row))
                      for row, v in zip(sp.row_numbers, aligned(cells, sp, "timer pr. uge"))], dtype=float)
+
+
+def _hours(value, row: int | None) -> float:
+    x = positive(value, "timer pr. uge", row)
+    if x > MAX_HOURS_PER_WEEK:
+        raise CellError(f"timer pr. uge{_where(row)} kan højst være {MAX_HOURS_PER_WEEK} (er {x:g}); skriv de "
+                        "aftalte ugentlige timer, fx 37")
+    return x
 
 
 def ids(value, sp: Spells) -> np.ndarray:
@@ -308,11 +387,22 @@ def weighted_pairs(attainments, weights) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------- codes (forvaltning, ordning)
 
 @lru_cache(maxsize=1)
+def _ordninger() -> pd.DataFrame:
+    with resources.files("jobstatus_xl").joinpath("data", "years", "ordninger.csv").open("rb") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
 def known_schemes() -> tuple[str, ...]:
     """Every scheme of every bundled year (the functions that take an ordning have no year)."""
-    with resources.files("jobstatus_xl").joinpath("data", "years", "ordninger.csv").open("rb") as fh:
-        names = pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8")["ordning"]
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys(_ordninger()["ordning"]))
+
+
+@lru_cache(maxsize=1)
+def headcount_schemes() -> frozenset[str]:
+    """Schemes measured as a headcount in the reference month (fleksjob), not as helårspersoner."""
+    o = _ordninger()
+    return frozenset(o.loc[o["maaling"] != HELAARSPERSONER, "ordning"])
 
 
 def _canonical(values: list, rows, valid: list[str], aliases: dict[str, str], what: str) -> np.ndarray:
@@ -351,6 +441,15 @@ def scheme(value) -> str:
     return str(_canonical([value], [None], list(known_schemes()), SCHEME_ALIASES, "ordning")[0])
 
 
+def group_scheme(value) -> str:
+    """A scheme counted in helårspersoner and forløb; fleksjob is a headcount from its own table."""
+    s = scheme(value)
+    if s in headcount_schemes():
+        raise CellError(f"{s} opgøres som antal ansatte i referencemåneden, ikke i helårspersoner eller forløb: "
+                        "brug STATUS_FLEKSJOB med fleksjobtabellen")
+    return s
+
+
 def table_units(cells: list, sp: Spells) -> np.ndarray:
     """The forvaltning column of a table, for the kept rows (KK is not a forvaltning here)."""
     return _canonical(aligned(cells, sp, "forvaltningerne"), sp.row_numbers, FORVALTNINGER, {}, "forvaltning")
@@ -375,10 +474,11 @@ def table_grid(value, what: str, required: bool = True) -> list[list] | None:
 
 
 def excel_value(x):
-    """An engine figure for a cell: NaN is a blank cell (never Excel's #NUM!)."""
+    """An engine figure for a cell: NaN (no figure, e.g. a target on a scheme row) is a blank cell,
+    never Excel's #NUM!; an infinite figure is left for `finite` to refuse."""
     if x is None:
         return None
-    if isinstance(x, (float, np.floating)) and not np.isfinite(x):
+    if isinstance(x, (float, np.floating)) and np.isnan(x):
         return None
     if isinstance(x, np.generic):
         return x.item()

@@ -107,3 +107,27 @@ def test_the_refresh_benchmarks_workbooks_and_old_path_are_what_they_claim():
                                  "rows": [{"label": "x", "file_mib": 1.0, "new": {"seconds": 1.0, "cpu_seconds": 1.0},
                                            "old": {"seconds": 10.0, "cpu_seconds": 5.0}}]})
     assert "10.0× (5.0× CPU)" in md and md.startswith(refresh_bench.BEGIN)
+
+
+def test_worksheet_function_benchmark_runs_and_writes_its_section(tmp_path):
+    """`python -m benchmarks.udfs_bench` on a small register: its agreement check holds, the JSON has
+    every measurement the section is made from, and the section lands between its markers in the
+    RESULTS.md beside --out without touching the rest of the file."""
+    out = tmp_path / "udfs_results.json"
+    (tmp_path / "RESULTS.md").write_text("# Benchmark results\n\nkept\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    for _ in range(2):      # a second run replaces the section, it does not add one
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.udfs_bench", "--sizes", "600", "--repeats", "1",
+                               "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+                              stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+    res = json.loads(out.read_text(encoding="utf-8"))
+    (size,) = res["sizes"]
+    assert size["n"] == 600 and size["cells"] == 24
+    for key in ("base_one_direct", "nocache_one_direct", "cached_24_direct", "cached_24_xlwings", "warm_24_direct",
+                "sheet_56_xlwings", "statustabel_one_direct", "convert_officejs_ndim2", "convert_classic_ndim2",
+                "convert_raw", "fingerprint"):
+        assert size["rows"][key]["median_seconds"] > 0, key
+    md = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+    assert md.startswith("# Benchmark results\n\nkept\n")
+    assert md.count("<!-- udfs_bench: begin -->") == 1 and md.count("<!-- udfs_bench: end -->") == 1

@@ -230,7 +230,9 @@ def test_dates_that_would_give_a_wrong_number_give_a_message(name, args, text):
 
 @pytest.mark.parametrize("extra, text", [
     ((one("måneder"),), "#FEJL: ukendt grundlag 'måneder': skriv 'kalenderdage' eller 'hverdage'"),
-    ((one(None), one(30)), "#FEJL: timer pr. uge bruges kun med grundlaget 'hverdage'"),
+    ((one(None), col([30, "fuld tid"])), "#FEJL: timer pr. uge i række 2 skal være et tal, ikke 'fuld tid'"),
+    ((one("hverdage"), col([30, 169])), "#FEJL: timer pr. uge i række 2 kan højst være 168 (er 169); skriv de aftalte "
+                                        "ugentlige timer, fx 37"),
     ((one("hverdage"), col([30, 20, 10])), "#FEJL: timer pr. uge og datoerne skal have lige mange rækker (har 3 og 2)"),
     ((one("hverdage"), col([30, "fuld tid"])), "#FEJL: timer pr. uge i række 2 skal være et tal, ikke 'fuld tid'"),
     ((one("hverdage"), col([30, 0])), "#FEJL: timer pr. uge i række 2 skal være større end 0 (er 0)"),

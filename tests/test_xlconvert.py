@@ -165,16 +165,32 @@ def test_a_table_row_with_only_a_code_is_not_blank():
 
 
 def test_hours():
+    """The engine's rule whatever the basis: checked always (above 0, at most 168), counted only on
+    the weekday basis (the caller's business)."""
     sp = xc.spells([45292.0, None, 45300.0], [None, None, None])
-    assert xc.hours(None, sp, "hverdage") is None
-    assert xc.hours([[None], [None], [None]], sp, "kalenderdage") is None
-    assert xc.hours(20, sp, "hverdage").tolist() == [20.0, 20.0]
-    h = xc.hours([[30], ["ignored: blank row"], [None]], sp, "hverdage")
+    assert xc.hours(None, sp) is None
+    assert xc.hours([[None], [None], [None]], sp) is None
+    assert xc.hours(20, sp).tolist() == [20.0, 20.0]
+    h = xc.hours([[30], ["ignored: blank row"], [None]], sp)
     assert h[0] == 30 and np.isnan(h[1])       # the blank row drops out; a blank hour = full time (engine rule)
-    assert "kun med grundlaget 'hverdage'" in message(xc.hours, 20, sp, "kalenderdage")
-    assert "større end 0" in message(xc.hours, [[0], [None], [None]], sp, "hverdage")
-    assert "i række 3" in message(xc.hours, [[30], [None], ["mange"]], sp, "hverdage")
-    assert "lige mange rækker" in message(xc.hours, [[30], [20]], sp, "hverdage")
+    assert "større end 0" in message(xc.hours, [[0], [None], [None]], sp)
+    assert "i række 3" in message(xc.hours, [[30], [None], ["mange"]], sp)
+    assert "lige mange rækker" in message(xc.hours, [[30], [20]], sp)
+    assert message(xc.hours, [[30], [None], [168.5]], sp) == \
+        "timer pr. uge i række 3 kan højst være 168 (er 168.5); skriv de aftalte ugentlige timer, fx 37"
+    assert xc.hours([[168]], xc.spells([45292.0], [None])).tolist() == [168.0]
+
+
+def test_raw_cells_are_cleaned_as_xlwings_would_clean_them():
+    """`convert="raw"` hands over what Office.js or COM sent; `cells` gives what xlwings' own
+    conversion with err_to_str gives: blanks None, error cells their text, formatted numbers plain."""
+    office_js = [[45292.0], [""], [{"type": "Error", "basicType": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}],
+                 [{"type": "FormattedNumber", "basicValue": 45300.0, "numberFormat": "dd-mm-yyyy"}], ["SOF"], [True], [None]]
+    assert xc.cells(office_js) == [[45292.0], [None], ["#N/A"], [45300.0], ["SOF"], [True], [None]]
+    com = ((dt.datetime(2024, 1, 1),), (None,), (-2146826246,), (-2146826281,), ("",), (37.0,))
+    assert xc.cells(com) == [[dt.datetime(2024, 1, 1)], [None], ["#N/A"], ["#DIV/0!"], [None], [37.0]]
+    assert xc.cells("") is None and xc.cells(-2146826273) == "#VALUE!" and xc.cells(7) == 7
+    assert xc.cells([45292.0, ""]) == [45292.0, None]          # one row, flattened by xlwings' to_scalar
 
 
 def test_ids():

@@ -15,6 +15,7 @@ from .periods import Period
 Basis = Literal["kalenderdage", "hverdage"]
 BASES: tuple[str, ...] = ("kalenderdage", "hverdage")
 FULL_TIME_HOURS = 37.0
+MAX_HOURS_PER_WEEK = 168   # a week has 168 hours: more is a typing error, whatever the basis
 
 
 def _as_days(values) -> np.ndarray:

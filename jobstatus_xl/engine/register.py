@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import ADVARSEL, CPR_PATTERN, FEJL, Finding, is_excel_error, mask_cpr
+from .helaarspersoner import MAX_HOURS_PER_WEEK
 from .periods import Period
 from .rules import KK, UNIT_NAMES, YearRules
 from .status import Register
@@ -523,8 +524,8 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
             c.rows(h_bad, FEJL, "timer_pr_uge", lambda i: f"'{_show(h_raw.iloc[i])}' er ikke et antal timer.")
             neg = np.isfinite(hours) & (hours <= 0) & ~blank_row
             c.rows(neg, FEJL, "timer_pr_uge", lambda i: f"Timer pr. uge skal være større end 0 (er {hours[i]:g}).")
-            over = np.isfinite(hours) & (hours > 168) & ~blank_row
-            c.rows(over, FEJL, "timer_pr_uge", lambda i: f"Timer pr. uge kan højst være 168 (er {_show(h_raw.iloc[i])}). "
+            over = np.isfinite(hours) & (hours > MAX_HOURS_PER_WEEK) & ~blank_row
+            c.rows(over, FEJL, "timer_pr_uge", lambda i: f"Timer pr. uge kan højst være {MAX_HOURS_PER_WEEK} (er {_show(h_raw.iloc[i])}). "
                    "Skriv de aftalte ugentlige timer, fx 37.")
             error |= h_bad | neg | over
             if basis == "hverdage":

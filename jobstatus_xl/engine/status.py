@@ -53,28 +53,13 @@ def aggregate(register: Register, rules: YearRules, period: Period | None = None
     """Helårspersoner and antal forløb per forvaltning and scheme, fleksjob per forvaltning."""
     period = period or Period.year(rules.year)
     f = register.forloeb
-    start, slut = _as_days(f["start"]), _as_days(f["slut"])    # datetime64[D] once, not per helper
-    clip = clipped(start, slut, period)     # once: both the shares and the overlaps come from it
-    overlaps = clip[2]
     # Group sums on integer codes (forvaltning x ordning): the parsed register's categoricals give them.
     u_codes, u_names = _codes(f["forvaltning"])
     o_codes, o_names = _codes(f["ordning"])
     n_u, n_o = len(u_names), len(o_names)
-    key = u_codes * n_o + o_codes
     hours = f["timer_pr_uge"].to_numpy(dtype=float) if "timer_pr_uge" in f else None
-    if basis == "hverdage" and hours is not None and not np.isnan(hours).all():
-        # hours make each share a fraction: pandas' compensated group sum keeps the last digits
-        share = shares(clip, period, basis, hours)
-        status = np.zeros(n_u * n_o)
-        if len(key):
-            sums = pd.Series(share).groupby(key, sort=False).sum()
-            status[sums.index.to_numpy()] = sums.to_numpy()
-    else:
-        # whole days (calendar or weekdays) per group, summed exactly, then one division per group
-        days = days_counted(clip, period, basis).astype(float)
-        status = np.bincount(key, weights=days, minlength=n_u * n_o) / days_in_period(period, basis)
-    count = np.bincount(key[overlaps], minlength=n_u * n_o)
-    grouped = pd.DataFrame({"status": status, "antal_forloeb": count.astype(np.int64)},
+    status, count = group_totals(u_codes * n_o + o_codes, n_u * n_o, f["start"], f["slut"], period, basis, hours)
+    grouped = pd.DataFrame({"status": status, "antal_forloeb": count},
                            index=pd.MultiIndex.from_product([list(u_names), list(o_names)],
                                                             names=["enhed", "ordning"]))
     present = np.bincount(u_codes, minlength=n_u) > 0
@@ -88,15 +73,9 @@ def aggregate(register: Register, rules: YearRules, period: Period | None = None
     if register.fleksjob is not None:
         fj = register.fleksjob
         month = reference_month or period.last_month
-        on = employed_in(_as_days(fj["start"]), _as_days(fj["slut"]), month)
-        # people employed per forvaltning: distinct (id, forvaltning) pairs, counted on integer codes
         i_codes, _ = _codes(fj["id"])
         fu_codes, fu_names = _codes(fj["forvaltning"])
-        n_f = max(len(fu_names), 1)
-        pairs = np.sort(i_codes[on] * n_f + fu_codes[on])
-        first = np.ones(len(pairs), dtype=bool)
-        first[1:] = pairs[1:] != pairs[:-1]
-        per_unit = np.bincount(pairs[first] % n_f, minlength=len(fu_names))
+        per_unit = headcounts(fu_codes, len(fu_names), fj["start"], fj["slut"], month, i_codes)
         fleks = pd.Series(per_unit.astype(float), index=pd.Index(list(fu_names), dtype=object, name="forvaltning"))
         fleks = fleks[np.bincount(fu_codes, minlength=len(fu_names)) > 0]
     elif register.fleksjob_antal is not None:
@@ -105,6 +84,46 @@ def aggregate(register: Register, rules: YearRules, period: Period | None = None
         fleks = pd.Series(dtype=float)
     fleks = fleks.reindex(units, fill_value=0.0)
     return Aggregates(rules.year, schemes, fleks)
+
+
+def group_totals(key: np.ndarray, n_groups: int, start, slut, period: Period, basis: Basis = "kalenderdage",
+                 hours=None) -> tuple[np.ndarray, np.ndarray]:
+    """(helårspersoner, antal forløb) per group: `key` holds each forløb's group number (0 to
+    n_groups - 1). The one place where forløb become group figures: the status tables and the
+    worksheet functions both sum here, so they give the same figures to the last digit."""
+    start, slut = _as_days(start), _as_days(slut)    # datetime64[D] once, not per helper
+    clip = clipped(start, slut, period)     # once: both the shares and the overlaps come from it
+    overlaps = clip[2]
+    key = np.asarray(key, dtype=np.int64)
+    if basis == "hverdage" and hours is not None and not np.isnan(hours).all():
+        # hours make each share a fraction: pandas' compensated group sum keeps the last digits
+        share = shares(clip, period, basis, hours)
+        status = np.zeros(n_groups)
+        if len(key):
+            sums = pd.Series(share).groupby(key, sort=False).sum()
+            status[sums.index.to_numpy()] = sums.to_numpy()
+    else:
+        # whole days (calendar or weekdays) per group, summed exactly, then one division per group
+        days = days_counted(clip, period, basis).astype(float)
+        status = np.bincount(key, weights=days, minlength=n_groups) / days_in_period(period, basis)
+    count = np.bincount(key[overlaps], minlength=n_groups).astype(np.int64)
+    return status, count
+
+
+def headcounts(key: np.ndarray, n_groups: int, start, slut, month: Period, person=None) -> np.ndarray:
+    """Employed in the reference month per group: distinct persons (`person` codes, int) per group,
+    or spells when no persons are given. A person employed in two groups counts in each (KK, the
+    sum of the forvaltninger, then counts them twice, as the note does)."""
+    on = employed_in(_as_days(start), _as_days(slut), month)
+    key = np.asarray(key, dtype=np.int64)
+    if person is None:
+        return np.bincount(key[on], minlength=n_groups)
+    # distinct (person, group) pairs, counted on integer codes
+    n = max(n_groups, 1)
+    pairs = np.sort(np.asarray(person, dtype=np.int64)[on] * n + key[on])
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    return np.bincount(pairs[first] % n, minlength=n_groups)
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, Sequence]:
