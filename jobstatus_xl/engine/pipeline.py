@@ -17,7 +17,8 @@ from .findings import FEJL, Finding, InputError
 from .helaarspersoner import BASES
 from .periods import Period
 from .register import excel_error_findings, factorize_frame, parse_register
-from .rules import YearRules, load_rules, of_year, parse_numbers
+from .rules import YearRules, load_rules, year_rows
+from .values import FRACTIONAL, WHOLE, fold_key, number_problem, numbers_of
 from .status import aggregate, aggregates_from_table, compute_status
 from .tables import NoteTable, note_tables
 
@@ -95,9 +96,11 @@ def compute(raw: RawInput, settings: Settings) -> Result:
         forloeb_factorized=fz_forloeb, fleksjob_factorized=fz_fleksjob)
     findings += found
     prev_year = settings.year - 1
-    prev = of_year(raw.previous.frame, prev_year) if raw.previous is not None else None
-    if prev is not None:
-        findings += _not_numbers(prev, ("status", "antal_forloeb"), raw.previous)
+    prev = None
+    if raw.previous is not None:
+        prev, found = year_rows(raw.previous.frame, prev_year, raw.previous.source, raw.previous.first_row)
+        findings += found + _not_numbers(prev, (("status", FRACTIONAL), ("antal_forloeb", WHOLE)), raw.previous)
+        findings += _twice(prev, raw.previous)
     findings = _one_per_cell(findings)
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
@@ -130,15 +133,31 @@ def _one_per_cell(findings: list[Finding]) -> list[Finding]:
 def _not_numbers(frame: pd.DataFrame, columns, table: Table) -> list[Finding]:
     """Cells that should hold a number but hold text: an error, never a silent blank."""
     out = []
-    for col in columns:
+    for col, kind in columns:
         if col not in frame:
             out.append(Finding(FEJL, table.source, f"Kolonnen '{col}' mangler.", kolonne=col))
             continue
-        text = frame[col].astype(object).where(frame[col].notna(), "").astype(str).str.strip()
-        number = parse_numbers(frame[col])
-        for pos in map(int, (np.isnan(number) & (text != "").to_numpy()).nonzero()[0]):
-            out.append(Finding(FEJL, table.source, f"'{text.iloc[pos]}' er ikke et tal.",
+        _, _, bad = numbers_of(frame[col], kind)
+        for pos in map(int, np.flatnonzero(bad)):
+            out.append(Finding(FEJL, table.source, number_problem(frame[col].iloc[pos], kind, "et tal", "112,4"
+                                                                    if kind == FRACTIONAL else "1084 eller 1.084"),
                                raekke=int(frame.index[pos]) + table.first_row, kolonne=col))
+    return out
+
+
+def _twice(frame: pd.DataFrame, table: Table) -> list[Finding]:
+    """A unit and scheme given twice for the year: which figure is right cannot be known."""
+    if "enhed" not in frame or "ordning" not in frame:
+        return []
+    out, seen = [], {}
+    for pos, (enhed, ordning) in enumerate(zip(frame["enhed"], frame["ordning"])):
+        key = (fold_key(enhed), fold_key(ordning))
+        row = int(frame.index[pos]) + table.first_row
+        if key in seen:
+            out.append(Finding(FEJL, table.source, f"{str(enhed).strip()}, {str(ordning).strip()} står to gange (også i "
+                               f"række {seen[key]}). Slet den ene række.", raekke=row, kolonne="ordning"))
+        else:
+            seen[key] = row
     return out
 
 
