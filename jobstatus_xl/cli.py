@@ -17,16 +17,29 @@ from pathlib import Path
 from . import report
 from .engine.findings import FEJL, Finding, InputError
 from .engine.pipeline import DEMO_SETTINGS, Settings, compute, demo_input
+from .engine.values import Unreadable, read_date, read_year, show
 from .readers import read_folder
 
 
 def _date(text: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError(f"'{text}' er ikke en dato (brug fx 2024-06-30 eller 30-06-2024)")
+    # the engine's one reader of dates: the same forms as a date cell or CSV field
+    try:
+        day = read_date(text)
+    except Unreadable:
+        day = None
+    if day is None:
+        raise argparse.ArgumentTypeError(f"'{show(text)}' er ikke en dato (brug fx 2024-06-30 eller 30-06-2024)")
+    return day
+
+
+def _year(text: str) -> int:
+    try:
+        year = read_year(text)
+    except Unreadable:
+        year = None
+    if year is None:
+        raise argparse.ArgumentTypeError(f"'{show(text)}' er ikke et årstal (brug fx 2024)")
+    return year
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="Beregn status ud fra en mappe med CSV-filer eller en projektmappe.")
     st.add_argument("input", nargs="?", type=Path, help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx "
                     "i skabelonens layout. Standard: demodata.")
-    st.add_argument("--year", type=int, help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
+    st.add_argument("--year", type=_year, help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
                     "er standard året på arket Indstillinger.")
     st.add_argument("--from", dest="start", type=_date, help="Periodens første dag (standard: 1. januar).")
     st.add_argument("--to", dest="end", type=_date, help="Periodens sidste dag (standard: 31. december).")

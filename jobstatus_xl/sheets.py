@@ -9,17 +9,16 @@ with "=" is a formula in Excel's English syntax, and a leading apostrophe is Exc
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from .celltext import cell_text
 from .engine.findings import FEJL, Finding, InputError
 from .engine.pipeline import RawInput, Result, Settings, Table
 from .engine.rules import KK, UNIT_NAMES
+from .engine.values import BASES, Unreadable, read_basis, read_date, read_year, show
 from .engine.tables import FOOTNOTES, ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET, NoteTable, columns, table_title
 
 # ---------------------------------------------------------------- input sheets (the user's)
@@ -315,38 +314,30 @@ def settings_from_grid(grid: list[list] | None) -> Settings:
         r = settings_row(s.name) - 1
         values[s.name] = grid[r][1] if r < len(grid) and len(grid[r]) > 1 else None
     findings = []
-    year = values["Aar"]
+    year = None
     try:
-        year = int(float(str(year).strip()))
-        if not 1990 <= year <= 2100:
-            raise ValueError
-    except (TypeError, ValueError):
-        findings.append(Finding(FEJL, SHEET_SETTINGS, f"Året '{year}' er ikke et årstal. Skriv fx 2024.",
+        year = read_year(values["Aar"])        # 2024,5 is no year (never 2024)
+    except Unreadable:
+        pass
+    if year is None:
+        findings.append(Finding(FEJL, SHEET_SETTINGS, f"Året '{show(values['Aar'])}' er ikke et årstal. Skriv fx 2024.",
                                 raekke=settings_row("Aar"), kolonne="Værdi"))
-        year = None
     dates = {}
     for name in ("PeriodeFra", "PeriodeTil", "Referencemaaned"):
-        d, problem = _one_date(values[name])
-        if problem:
-            findings.append(Finding(FEJL, SHEET_SETTINGS, problem, raekke=settings_row(name), kolonne="Værdi"))
-        dates[name] = d
-    basis = str(values["Grundlag"] or "kalenderdage").strip().lower()
-    if basis not in ("kalenderdage", "hverdage"):
-        findings.append(Finding(FEJL, SHEET_SETTINGS, f"Grundlag '{basis}' er ukendt. Skriv 'kalenderdage' eller 'hverdage'.",
+        try:
+            dates[name] = read_date(values[name])
+        except Unreadable as exc:
+            findings.append(Finding(FEJL, SHEET_SETTINGS, f"{exc}.", raekke=settings_row(name), kolonne="Værdi"))
+            dates[name] = None
+    basis = BASES[0]
+    try:
+        basis = read_basis(values["Grundlag"])
+    except Unreadable as exc:
+        findings.append(Finding(FEJL, SHEET_SETTINGS, f"{str(exc)[0].upper()}{str(exc)[1:]}.",
                                 raekke=settings_row("Grundlag"), kolonne="Værdi"))
     if findings:
         raise InputError(findings)
     return Settings(year, dates["PeriodeFra"], dates["PeriodeTil"], basis, dates["Referencemaaned"])
-
-
-def _one_date(value) -> tuple[dt.date | None, str | None]:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None, None
-    from .engine.register import parse_dates
-    d, blank, bad = parse_dates(pd.Series([value], dtype=object))
-    if bad[0] or np.isnat(d[0]):
-        return None, f"'{value}' er ikke en dato. Skriv fx 31-12-2024."
-    return pd.Timestamp(d[0]).date(), None
 
 
 def raw_input_from_grids(grids: dict[str, list[list] | None]) -> tuple[RawInput, Settings]:

@@ -172,6 +172,8 @@ def dates(cells: list, what: str, numbered: bool = True) -> tuple[np.ndarray, np
     for i, v in enumerate(cells):
         if is_error(v):
             raise CellError(f"{what}{where(i)} er en fejlværdi ({show(v)})")
+        if isinstance(v, bool):
+            raise CellError(f"{what}{where(i)}: '{show(v)}' er ikke en dato")
     if not cells:
         return np.array([], dtype="datetime64[D]"), np.array([], dtype=bool)
     parsed, blank, bad = values.parse_dates(cells)

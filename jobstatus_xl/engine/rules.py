@@ -96,8 +96,7 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
         # A year we have no scheme list for: assume the latest known year's schemes, which is
         # what users expect when they roll the workbook forward; weights and targets must be given.
         allo = _bundled("years/ordninger.csv")
-        latest = max(int(a) for a in allo["aar"])
-        ordn = allo[allo["aar"] == str(latest)]
+        ordn, _ = year_rows(allo, max(read_year(a) for a in allo["aar"]), "ordninger")
     group = tuple(ordn.loc[ordn["maaling"] == HELAARSPERSONER, "ordning"])
     fleks = tuple(ordn.loc[ordn["maaling"] != HELAARSPERSONER, "ordning"])
     fleksjob = fleks[0] if fleks else FLEKSJOB

@@ -15,6 +15,7 @@ import pandas as pd
 from .rounding import excel_round
 from .rules import KK, UNIT_NAMES
 from .status import SAMLET, SAMLET_MAAL
+from .values import dansk_tal
 
 COL_STATUS = "Status"
 COL_SAMLET_STATUS = "Samlet status"
@@ -113,7 +114,7 @@ def format_number(x: float) -> str:
     """A whole number as the note prints it: 1.084 (Danish thousands separator)."""
     if x is None or not np.isfinite(x):
         return ""
-    return f"{int(excel_round(x)):,}".replace(",", ".")
+    return dansk_tal(excel_round(x), 0)
 
 
 def format_percent(fraction: float) -> str:

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import is_excel_error, mask_cpr
+from .rounding import round_half_away
 
 WHOLE = "helt tal"
 FRACTIONAL = "decimaltal"
@@ -89,10 +90,8 @@ def plural(n: int, one: str, many: str) -> str:
 def dansk_tal(x, decimals: int = 2) -> str:
     """A number in Danish notation: 1.084 and 45,47 (at most `decimals` decimals, rounded half
     away from zero from the exact value, trailing zeros dropped; − for a negative number)."""
-    x = Fraction(x)
     s = 10**decimals
-    scaled = x * s
-    scaled = int(math.floor(abs(scaled) + Fraction(1, 2))) * (1 if scaled >= 0 else -1)
+    scaled = round_half_away(Fraction(x) * s)
     sign = "−" if scaled < 0 else ""
     whole, frac = divmod(abs(scaled), s)
     text = f"{whole:,}".replace(",", ".")
