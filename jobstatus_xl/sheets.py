@@ -18,7 +18,7 @@ from .celltext import cell_text
 from .engine.findings import FEJL, Finding, InputError
 from .engine.pipeline import RawInput, Result, Settings, Table
 from .engine.rules import KK, UNIT_NAMES
-from .engine.values import BASES, Unreadable, read_basis, read_date, read_year, show
+from .engine.values import BASES, Unreadable, fold_key, is_blank, read_basis, read_date, read_year, show
 from .engine.tables import FOOTNOTES, ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET, NoteTable, columns, table_title
 
 # ---------------------------------------------------------------- input sheets (the user's)
@@ -153,7 +153,7 @@ def status_grid(table: NoteTable, weight_group: float, weight_fleksjob: float, s
     n_group = labels.index(ROW_ANTAL)
     r_first, r_last = FIRST_ROW, FIRST_ROW + n_group - 1
     r_antal, r_fleks, r_samlet = r_last + 1, r_last + 2, r_last + 3
-    cols = columns(table.year)
+    cols = list(table.frame.columns)     # the table's own headers (a part of the year says so)
     cells: list[list] = [[table.title] + [None] * (GRID_WIDTH - 1),
                          [subtitle] + [None] * (GRID_WIDTH - 1),
                          [None] * GRID_WIDTH,
@@ -301,8 +301,35 @@ def table_from_grid(sheet: str, grid: list[list] | None, required: bool = True) 
     body = [list(r[:width]) + [None] * (width - len(r)) for r in grid[1:]]
     while body and all(v is None or (isinstance(v, str) and not v.strip()) for v in body[-1]):
         body.pop()
+    header, body = _named_columns(sheet, header, body)
     frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
     return Table(frame, sheet, first_row=2)
+
+
+def _named_columns(sheet: str, header: list[str], body: list[list]) -> tuple[list[str], list[list]]:
+    """Every column with a header of its own: a column without a header and without data is left out
+    (a gap in the table), one with data is an error, and so is a header given twice (which one
+    holds the data meant cannot be known)."""
+    findings, keep, seen = [], [], {}
+    for i, h in enumerate(header):
+        has_data = any(not is_blank(r[i]) for r in body)
+        key = fold_key(h)
+        if not h:
+            if has_data:
+                findings.append(Finding(FEJL, sheet, f"Kolonne {a1(1, i + 1)[:-1]} har data, men ingen overskrift i "
+                                        "række 1. Skriv en overskrift, eller slet kolonnen.", raekke=1,
+                                        kolonne=a1(1, i + 1)[:-1]))
+            continue
+        if key in seen:
+            findings.append(Finding(FEJL, sheet, f"Overskriften '{h}' står både i kolonne {seen[key]} og "
+                                    f"{a1(1, i + 1)[:-1]}. Hver kolonne skal have sin egen overskrift; slet eller omdøb "
+                                    "den ene.", raekke=1, kolonne=h))
+            continue
+        seen[key] = a1(1, i + 1)[:-1]
+        keep.append(i)
+    if findings:
+        raise InputError(findings)
+    return [header[i] for i in keep], [[r[i] for i in keep] for r in body]
 
 
 def settings_from_grid(grid: list[list] | None) -> Settings:
@@ -346,15 +373,16 @@ def raw_input_from_grids(grids: dict[str, list[list] | None]) -> tuple[RawInput,
     raw = RawInput(
         forloeb=table_from_grid(SHEET_FORLOEB, grids.get(SHEET_FORLOEB)),
         fleksjob=table_from_grid(SHEET_FLEKSJOB, grids.get(SHEET_FLEKSJOB)),
-        maaltal=_nonempty(table_from_grid(SHEET_MAALTAL, grids.get(SHEET_MAALTAL), required=False)),
-        vaegte=_nonempty(table_from_grid(SHEET_VAEGTE, grids.get(SHEET_VAEGTE), required=False)),
+        # an empty Måltal/Vægte sheet: the engine uses the bundled figures and says so
+        maaltal=table_from_grid(SHEET_MAALTAL, grids.get(SHEET_MAALTAL), required=False),
+        vaegte=table_from_grid(SHEET_VAEGTE, grids.get(SHEET_VAEGTE), required=False),
         previous=_nonempty(table_from_grid(SHEET_TIDLIGERE, grids.get(SHEET_TIDLIGERE), required=False)),
     )
     return raw, settings
 
 
 def _nonempty(table: Table | None) -> Table | None:
-    """An empty optional table means 'use the bundled data'."""
+    """An empty 'Tidligere år' means no previous year's table."""
     return table if table is not None and len(table.frame) else None
 
 

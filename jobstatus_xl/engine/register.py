@@ -20,7 +20,7 @@ from .rules import KK, UNIT_NAMES, YearRules
 from .status import Register
 from .values import (_DATE_TYPES, FRACTIONAL, SCHEME_ALIASES, WHOLE, code_lookup, dates_of, fold_key,
                      number_problem, numbers_of, numbers_per_value,
-                     show_date)
+                     plural, show_date)
 from .values import show as _show
 
 FORLOEB_COLUMNS = ("id", "forvaltning", "ordning", "start", "slut")
@@ -47,11 +47,15 @@ _ALIAS_KEYS = {fold_key(v): canon for canon, vs in _ALIASES.items() for v in vs}
 def map_columns(columns, required, source: str) -> tuple[dict[str, str], list[Finding]]:
     """Canonical name -> the header as given. Missing required columns are errors with a hint."""
     found: dict[str, str] = {}
+    findings = []
     for col in columns:
         canon = _ALIAS_KEYS.get(fold_key(col))
-        if canon and canon not in found:
+        if canon and canon in found:
+            # which of the two is meant cannot be known: never take the first in silence
+            findings.append(Finding(FEJL, source, f"Kolonnerne '{found[canon]}' og '{col}' betyder begge '{canon}'. "
+                                    "Slet den ene, eller omdøb den, så den ikke ligner et felt.", kolonne=str(col)))
+        elif canon:
             found[canon] = col
-    findings = []
     for need in required:
         if need not in found:
             near = difflib.get_close_matches(fold_key(need), [fold_key(c) for c in columns], n=1, cutoff=0.6)
@@ -237,7 +241,7 @@ def excel_error_findings(frame: pd.DataFrame, source: str, first_row: int = 2,
                 out.append(Finding(FEJL, source, f"Cellen indeholder fejlværdien {_show(frame[col].iloc[i])}. "
                                    "Ret formlen eller værdien.", raekke=int(i) + first_row, kolonne=str(col)))
     if hits > _MAX_LISTED:
-        out.append(Finding(FEJL, source, f"... og {hits - _MAX_LISTED} celler mere med en fejlværdi."))
+        out.append(Finding(FEJL, source, f"... og {plural(hits - _MAX_LISTED, 'celle', 'celler')} mere med en fejlværdi."))
     return out
 
 
@@ -253,8 +257,8 @@ class _Collector:
             self.findings.append(Finding(alvor, self.source, message(i), raekke=int(i) + self.first_row,
                                          kolonne=self.columns.get(canon, canon)))
         if len(idx) > _MAX_LISTED:
-            self.findings.append(Finding(alvor, self.source, f"... og {len(idx) - _MAX_LISTED} rækker mere med "
-                                         "samme problem.", kolonne=self.columns.get(canon, canon)))
+            self.findings.append(Finding(alvor, self.source, f"... og {plural(len(idx) - _MAX_LISTED, 'række', 'rækker')} "
+                                         "mere med samme problem.", kolonne=self.columns.get(canon, canon)))
 
 
 def _codes(fz: _Fz, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
@@ -289,10 +293,12 @@ def parse_register(forloeb_raw: pd.DataFrame, fleksjob_raw: pd.DataFrame | None,
                    fleksjob_source: str = "fleksjob.csv", first_row: int = 2,
                    fleksjob_first_row: int | None = None,
                    basis: str = "kalenderdage", forloeb_factorized: dict | None = None,
-                   fleksjob_factorized: dict | None = None) -> tuple[Register, list[Finding]]:
+                   fleksjob_factorized: dict | None = None,
+                   reference_month: Period | None = None) -> tuple[Register, list[Finding]]:
     """Raw tables -> a `Register` of clean rows, plus every finding. Rows with errors are left
     out of the register, but the findings say so; callers must not write tables when any finding
-    is an error (`InputError`). `*_factorized`: the tables' columns already factorized
+    is an error (`InputError`). `reference_month`: the fleksjob reference month (default: the
+    period's last month). `*_factorized`: the tables' columns already factorized
     (`factorize_frame`), so a caller that checked them for Excel errors does not hash them again."""
     findings: list[Finding] = []
     forloeb, f1 = _parse_spells(forloeb_raw, FORLOEB_COLUMNS, rules, period, forloeb_source, first_row,
@@ -305,7 +311,9 @@ def parse_register(forloeb_raw: pd.DataFrame, fleksjob_raw: pd.DataFrame | None,
         if "antal" in cols and "start" not in cols:
             fleksjob_antal, f2 = _parse_headcounts(fleksjob_raw, cols, fleksjob_source, start_row)
         else:
-            fleksjob, f2 = _parse_spells(fleksjob_raw, FLEKSJOB_COLUMNS, rules, period, fleksjob_source,
+            # employment counts in the reference month: a row starting after the period may still count
+            fleksjob, f2 = _parse_spells(fleksjob_raw, FLEKSJOB_COLUMNS, rules,
+                                         reference_month or period.last_month, fleksjob_source,
                                          start_row, basis=basis, with_scheme=False,
                                          factorized=fleksjob_factorized)
         findings += f2
@@ -343,16 +351,19 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
         cpr = _spread(fz[canon][0], cpr_u, False) & ~blank_row
         if cpr.any():
             first = int(np.flatnonzero(cpr)[0])
-            what, todo = (("id'er", "Brug pseudonyme id'er") if canon == "id"
-                          else ("værdier", "Fjern CPR-numre fra kolonnen"))
-            c.findings.append(Finding(ADVARSEL, source, f"{int(cpr.sum())} {what} ligner CPR-numre (fx "
+            what, todo = ((("id", "id'er"), "Brug pseudonyme id'er") if canon == "id"
+                          else (("værdi", "værdier"), "Fjern CPR-numre fra kolonnen"))
+            c.findings.append(Finding(ADVARSEL, source, f"{plural(int(cpr.sum()), *what)} ligner CPR-numre (fx "
                                       f"{shown(canon, first)}). {todo}; CPR-numre gengives aldrig.",
                                       raekke=first + first_row, kolonne=col))
 
     valid_units = [u for u in UNIT_NAMES if u != KK]
     forv_code, unknown = _valid_codes(fz["forvaltning"], valid_units, {})
     unknown &= ~blank_row
-    c.rows(unknown, FEJL, "forvaltning", lambda i: f"Ukendt forvaltning '{shown('forvaltning', i)}'."
+    f_blank = unknown & blanks["forvaltning"]
+    c.rows(f_blank, FEJL, "forvaltning", lambda i: f"Forvaltningen mangler. Skriv koden, fx SOF "
+           f"(gyldige koder: {', '.join(valid_units)}).")
+    c.rows(unknown & ~f_blank, FEJL, "forvaltning", lambda i: f"Ukendt forvaltning '{shown('forvaltning', i)}'."
            f"{_suggest(raw[cols['forvaltning']].iloc[i], valid_units)} Gyldige koder: {', '.join(valid_units)}.")
     error |= unknown
 
@@ -373,7 +384,10 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
         schemes_all = known_schemes + [rules.fleksjob, "Nytteindsats"]
         sch_code, unk = _valid_codes(fz["ordning"], schemes_all, SCHEME_ALIASES)
         unk &= ~blank_row
-        c.rows(unk, FEJL, "ordning", lambda i: f"Ukendt ordning '{shown('ordning', i)}'."
+        o_blank = unk & blanks["ordning"]
+        c.rows(o_blank, FEJL, "ordning", lambda i: f"Ordningen mangler. Gyldige ordninger i {rules.year}: "
+               f"{', '.join(known_schemes)}.")
+        c.rows(unk & ~o_blank, FEJL, "ordning", lambda i: f"Ukendt ordning '{shown('ordning', i)}'."
                f"{_suggest(raw[cols['ordning']].iloc[i], known_schemes)} Gyldige ordninger i {rules.year}: "
                f"{', '.join(known_schemes)}.")
         error |= unk
@@ -399,15 +413,18 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     c.rows(reversed_, FEJL, "slut", lambda i: f"Slutdato {show_date(slut[i])} ligger før startdato "
            f"{show_date(start[i])}. Ret datoerne.")
     error |= reversed_
+    # `period` is what counts: the reporting period for forløb, the reference month for fleksjob
     p1 = int(np.datetime64(period.end, "D").astype(np.int64))
     after = (s_day > p1) & ~error
     if after.any():
         # Registers often run past the period; one line says so instead of one per row.
         first = int(np.flatnonzero(after)[0])
-        c.findings.append(Finding(ADVARSEL, source, f"{int(after.sum())} rækker starter efter perioden "
-                                  f"({period.label()}) og tælles ikke med (den første: startdato "
-                                  f"{show_date(start[first])}).", raekke=first + first_row,
-                                  kolonne=cols["start"]))
+        n_after = int(after.sum())
+        rows_ = plural(n_after, "række", "rækker") if with_scheme else plural(n_after, "ansættelse", "ansættelser")
+        where = f"perioden ({period.label()})" if with_scheme else f"referencemåneden ({period.label()})"
+        c.findings.append(Finding(ADVARSEL, source, f"{rows_} starter efter {where} "
+                                  f"og tælles ikke med (den første: startdato {show_date(start[first])}).",
+                                  raekke=first + first_row, kolonne=cols["start"]))
     columns["start"], columns["slut"] = start, slut
 
     if with_scheme:
@@ -443,11 +460,14 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
                             kept(s_day), kept(e_day))
     c.rows(_at(n, rows[dup]), ADVARSEL, "id",
            lambda i: "Rækken er en præcis kopi af en tidligere række og tælles kun én gang.")
-    what = "samme ordning" if with_scheme else "samme forvaltning"
     for a, b in pairs[:_MAX_LISTED]:
-        c.findings.append(Finding(ADVARSEL, source, f"Forløbet overlapper forløbet i række {rows[a] + first_row} "
-                                  f"for samme person i {what}; dagene i overlappet tælles to gange. Ret datoerne, "
-                                  "hvis det er en fejl.", raekke=int(rows[b]) + first_row,
+        if with_scheme:
+            text = (f"Forløbet overlapper forløbet i række {rows[a] + first_row} for samme person i samme ordning; "
+                    "dagene i overlappet tælles to gange. Ret datoerne, hvis det er en fejl.")
+        else:   # fleksjob counts persons in the reference month: an overlap counts nobody twice
+            text = (f"Ansættelsen overlapper ansættelsen i række {rows[a] + first_row} for samme person i samme "
+                    "forvaltning; personen tælles kun én gang. Ret datoerne, hvis det er en fejl.")
+        c.findings.append(Finding(ADVARSEL, source, text, raekke=int(rows[b]) + first_row,
                                   kolonne=cols.get("start", "start")))
     keep[rows[dup]] = False
     clean = _clean_frame(with_scheme, None if keep.all() else keep, columns, valid_units, schemes_all)
@@ -608,8 +628,12 @@ def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> t
     forv, unknown = _codes(_factorize(raw[unit_col]), valid_units, {})
     counts, c_blank, c_bad = numbers_of(raw[cols["antal"]], WHOLE)     # 1.134 is 1134
     bad = c_blank | c_bad | (counts < 0)
+    unit_blank = _blank(_factorize(raw[unit_col]))
     for i in range(len(raw)):
-        if unknown[i]:
+        if unknown[i] and unit_blank[i]:
+            findings.append(Finding(FEJL, source, "Forvaltningen mangler. Skriv koden, fx SOF.",
+                                    raekke=i + first_row, kolonne=unit_col))
+        elif unknown[i]:
             findings.append(Finding(FEJL, source, f"Ukendt forvaltning '{_show(raw[unit_col].iloc[i])}'."
                                     f"{_suggest(raw[unit_col].iloc[i], valid_units)}", raekke=i + first_row, kolonne=unit_col))
         elif bad[i]:
@@ -617,23 +641,27 @@ def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> t
                                     "ansatte", "12 eller 1.134") or "Antallet af ansatte kan ikke være negativt.",
                                     raekke=i + first_row, kolonne=cols["antal"]))
     ok = ~unknown & ~bad
+    given = set(forv[~unknown])
+    missing = [u for u in valid_units if u not in given]
+    if missing and len(raw):
+        # a forvaltning not in the file is counted as 0 employees: say so, it may be a partial export
+        findings.append(Finding(ADVARSEL, source, f"{', '.join(missing)} står ikke i filen og tælles med 0 "
+                                "fleksjobansatte. Tilføj en række med antal 0, hvis det er rigtigt.",
+                                kolonne=unit_col))
     return pd.Series(counts[ok], index=forv[ok]).groupby(level=0).sum(), findings
 
 
 def _check_targets(forloeb: pd.DataFrame, rules: YearRules) -> list[Finding]:
-    """Every forvaltning with forløb needs positive targets (else its attainment is undefined)."""
+    """Every forvaltning with forløb needs targets (else its attainment is undefined)."""
     findings = []
     units = list(pd.unique(forloeb["forvaltning"])) if len(forloeb) else []
     t = rules.targets
     for u in units:
         for col, what in (("maaltal_gruppe", "måltal for helårspersoner"), ("maaltal_fleksjob", "måltal for fleksjob")):
             v = t.at[u, col] if u in t.index else np.nan
-            if not np.isfinite(v):
+            if not np.isfinite(v):      # a target given is positive (`load_rules`): here it is missing
                 findings.append(Finding(FEJL, "maaltal", f"{u} har forløb, men intet {what} for {rules.year}. "
                                         "Tilføj måltallet.", kolonne=col))
-            elif v <= 0:
-                findings.append(Finding(FEJL, "maaltal", f"{u}s {what} for {rules.year} er {v:g}; det skal være "
-                                        "større end 0.", kolonne=col))
     if KK in t.index and any(u in t.index for u in UNIT_NAMES if u != KK):
         for col in ("maaltal_gruppe", "maaltal_fleksjob"):
             parts = float(t.loc[[u for u in t.index if u != KK], col].sum())
