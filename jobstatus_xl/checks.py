@@ -223,6 +223,10 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
         else:
             schemes.setdefault((aar, enhed), []).append(SchemeRow(ordning, status, antal))
     rd.raise_if_any()
+    if not order:
+        # headers only: "0 fejl" would claim a reconciliation that never happened
+        raise InputError([Finding(FEJL, f"{ROWS_FILE}, {TOTALS_FILE}", "Der er intet at afstemme: filerne har kun "
+                                  "overskrifter. Skriv tallene fra noten ind (én række pr. enhed og ordning).")])
 
     tables = []
     for aar, enhed in order:

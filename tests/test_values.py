@@ -272,3 +272,77 @@ def test_fleksjob_overlaps_are_not_described_as_days():
     result = compute(full_register(fleks=fleks), Settings(2024))
     (f,) = [f for f in result.findings if f.kilde == "fleksjob.csv"]
     assert "tælles kun én gang" in f.besked and "dage" not in f.besked
+
+
+# ---------------------------------------------------------------- sheets, settings, check, CLI
+
+def sheet_grids(forloeb_header):
+    from jobstatus_xl import sheets
+    grids = {g.name: g.cells for g in sheets.template_grids()}
+    row = {"id": "P1", "forvaltning": "SOF", "ordning": "Løntilskud", "start": dt.datetime(2024, 1, 1)}
+    grids[sheets.SHEET_FORLOEB] = [forloeb_header, [row.get(h) for h in forloeb_header]]
+    return grids
+
+
+@pytest.mark.parametrize("header, fragment", [
+    (["id", "forvaltning", "ordning", "start", "slut", "start"], "'start' står både i kolonne D og F"),
+    (["id", "forvaltning", "ordning", "start", "slut", "Bem", "bem"], "'bem' står både i kolonne F og G"),
+])
+def test_a_header_given_twice_on_a_sheet_is_a_fejl(header, fragment):
+    from jobstatus_xl import sheets
+    with pytest.raises(InputError) as exc:
+        sheets.raw_input_from_grids(sheet_grids(header))
+    (f,) = exc.value.errors
+    assert f.kilde == sheets.SHEET_FORLOEB and f.raekke == 1 and fragment in f.besked
+
+
+def test_columns_without_a_header_are_left_out_unless_they_hold_data():
+    from jobstatus_xl import sheets
+    grids = sheet_grids(["id", "forvaltning", "ordning", "start", "slut", None, None, "note"])
+    raw, _ = sheets.raw_input_from_grids(grids)
+    assert list(raw.forloeb.frame.columns) == ["id", "forvaltning", "ordning", "start", "slut", "note"]
+    grids[sheets.SHEET_FORLOEB][1][5] = "x"
+    with pytest.raises(InputError) as exc:
+        sheets.raw_input_from_grids(grids)
+    assert "Kolonne F har data, men ingen overskrift" in exc.value.errors[0].besked
+
+
+@pytest.mark.parametrize("year", [2024.5, "2024,5", "20245"])
+def test_a_settings_year_that_is_not_whole_is_a_fejl(year):
+    from jobstatus_xl import sheets
+    grid = sheets.settings_grid(Settings(2024)).cells
+    grid[sheets.settings_row("Aar") - 1][1] = year
+    with pytest.raises(InputError) as exc:
+        sheets.settings_from_grid(grid)
+    assert exc.value.errors[0].raekke == sheets.settings_row("Aar")
+
+
+def test_settings_dates_far_in_the_future_are_read():
+    from jobstatus_xl import sheets
+    grid = sheets.settings_grid(Settings(2024)).cells
+    grid[sheets.settings_row("PeriodeTil") - 1][1] = "31-12-9999"
+    assert sheets.settings_from_grid(grid).end == dt.date(9999, 12, 31)
+
+
+def test_check_with_nothing_to_reconcile_is_a_fejl(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from jobstatus_xl import checks
+    (tmp_path / checks.ROWS_FILE).write_text("aar;enhed;ordning;status;antal_forloeb\n", encoding="utf-8")
+    (tmp_path / checks.TOTALS_FILE).write_text("aar;enhed\n", encoding="utf-8")
+    assert checks.cli_check(SimpleNamespace(path=tmp_path, format="table")) == 2
+    assert "intet at afstemme" in capsys.readouterr().err
+
+
+def test_cli_flags_use_the_one_date_and_year_reader(capsys):
+    from jobstatus_xl import cli
+    args = cli.build_parser().parse_args(["status", "--year", "2024", "--from", "01.03.2024", "--to", "31-12-9999"])
+    assert (args.year, args.start, args.end) == (2024, dt.date(2024, 3, 1), dt.date(9999, 12, 31))
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["status", "--year", "2024,5"])
+
+
+def test_the_cli_refuses_a_period_reaching_into_the_next_year(tmp_path, capsys):
+    from jobstatus_xl import cli
+    assert cli.main(["status", "--year", "2024", "--to", "2025-03-31"]) == 2
+    assert "ligger ikke inden for opgørelsesåret 2024" in capsys.readouterr().err
