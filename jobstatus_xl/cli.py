@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -21,25 +20,21 @@ from .engine.values import Unreadable, read_date, read_year, show
 from .readers import read_folder
 
 
-def _date(text: str) -> dt.date:
-    # the engine's one reader of dates: the same forms as a date cell or CSV field
-    try:
-        day = read_date(text)
-    except Unreadable:
-        day = None
-    if day is None:
-        raise argparse.ArgumentTypeError(f"'{show(text)}' er ikke en dato (brug fx 2024-06-30 eller 30-06-2024)")
-    return day
+def _flag(read, example: str):
+    """An argparse type from the engine's one reader of values: the same forms as a cell or CSV field."""
+    def parse(text: str):
+        try:
+            value = read(text)
+        except Unreadable:
+            value = None
+        if value is None:
+            raise argparse.ArgumentTypeError(f"'{show(text)}' er ikke {example}")
+        return value
+    return parse
 
 
-def _year(text: str) -> int:
-    try:
-        year = read_year(text)
-    except Unreadable:
-        year = None
-    if year is None:
-        raise argparse.ArgumentTypeError(f"'{show(text)}' er ikke et årstal (brug fx 2024)")
-    return year
+_date = _flag(read_date, "en dato (brug fx 2024-06-30 eller 30-06-2024)")
+_year = _flag(read_year, "et årstal (brug fx 2024)")
 
 
 def build_parser() -> argparse.ArgumentParser:
