@@ -27,8 +27,8 @@ from .engine.findings import FEJL, Finding, InputError, mask_cpr
 from .engine.reconcile import Afstemning, PublishedTable, SchemeRow, reconcile, round_half_away
 from .engine.rules import FLEKSJOB, UNIT_NAMES
 from .engine.tables import ROW_ANTAL
-from .engine.values import (FRACTIONAL, WHOLE, Ambiguous, Unreadable, code_lookup, dansk_tal, fold_key, number_problem,
-                            read_decimal, read_year, show)
+from .engine.values import (FRACTIONAL, WHOLE, Ambiguous, Unreadable, code_lookup, dansk_tal, fold_key, is_blank,
+                            number_problem, read_decimal, read_year, show)
 from .sheets import FIRST_ROW, GRID_WIDTH, HEADER_ROW, SHEET_SETTINGS, TABLE_UNITS, settings_row, table_sheet
 from .xlsxguard import check_package, size_text
 
@@ -328,19 +328,16 @@ def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int
         row = grid[r - 1] if r - 1 < len(grid) else []
         return row[_COL[c]] if _COL[c] < len(row) else None
 
-    def blank(v) -> bool:
-        return v is None or (isinstance(v, str) and not v.strip())
-
-    figures_present = any(not blank(cell(r, c)) for r in range(FIRST_ROW, len(grid) + 1) for c in "BCDEFG")
+    figures_present = any(not is_blank(cell(r, c)) for r in range(FIRST_ROW, len(grid) + 1) for c in "BCDEFG")
     if not figures_present:
         return None
     head = cell(HEADER_ROW, "A")
-    enhed = default_unit if blank(head) else rd.unit(head, sheet, HEADER_ROW, "A")
+    enhed = default_unit if is_blank(head) else rd.unit(head, sheet, HEADER_ROW, "A")
     if year is None:
         rd.error(sheet, f"Året kan ikke ses: skriv det i arket '{SHEET_SETTINGS}' (celle B{settings_row('Aar')}) eller "
                  "i titlen i celle A1 ('... for 2024').", 1, "A")
         return None
-    labels = {r: str(cell(r, "A")).strip() for r in range(FIRST_ROW, len(grid) + 1) if not blank(cell(r, "A"))}
+    labels = {r: str(cell(r, "A")).strip() for r in range(FIRST_ROW, len(grid) + 1) if not is_blank(cell(r, "A"))}
     r_antal = next((r for r, l in labels.items() if fold_key(l) == fold_key(ROW_ANTAL)), None)
     if r_antal is None:
         rd.error(sheet, f"Rækken '{ROW_ANTAL}' mangler i kolonne A under ordningerne; statusarket skal have "
@@ -355,7 +352,7 @@ def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int
 
     def first(c, rows, read):
         for r in rows:
-            if not blank(cell(r, c)):
+            if not is_blank(cell(r, c)):
                 return read(r, c)
         return None
 

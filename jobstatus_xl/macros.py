@@ -21,7 +21,7 @@ from . import sheets
 from .engine import pipeline
 from .engine.findings import InputError, mask_cpr
 from .engine.pipeline import Result
-from .engine.values import FRACTIONAL, WHOLE, plural, read_date, read_number
+from .engine.values import FRACTIONAL, WHOLE, is_blank, plural, read_date, read_number
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +127,10 @@ def _read(sheet) -> list[list]:
 
 def _is_empty_input(values: list[list], header: list) -> bool:
     """No data below row 1, and a header that is blank or ours (never overwrite a user's columns)."""
-    if any(not _blank(v) for row in values[1:] for v in row):
+    if any(not is_blank(v) for row in values[1:] for v in row):
         return False
-    first = [v for v in (values[0] if values else []) if not _blank(v)]
+    first = [v for v in (values[0] if values else []) if not is_blank(v)]
     return not first or [str(v).strip().casefold() for v in first] == [str(h).casefold() for h in header]
-
-
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
 
 
 # ---------------------------------------------------------------- writing

@@ -291,7 +291,7 @@ def findings_grid(findings: list[Finding], title: str | None = None) -> SheetGri
 
 def table_from_grid(sheet: str, grid: list[list] | None, required: bool = True) -> Table | None:
     """A raw input table from a sheet's values (header in row 1). Trailing blank rows are ignored."""
-    if grid is None or not grid or all(v is None or str(v).strip() == "" for v in grid[0]):
+    if grid is None or not grid or all(is_blank(v) for v in grid[0]):
         if required:
             raise InputError([Finding(FEJL, sheet, f"Arket '{sheet}' mangler eller har ingen overskriftsrække i række 1.")])
         return None
@@ -299,7 +299,7 @@ def table_from_grid(sheet: str, grid: list[list] | None, required: bool = True) 
     width = max((i + 1 for i, h in enumerate(header) if h), default=0)
     header = header[:width]
     body = [list(r[:width]) + [None] * (width - len(r)) for r in grid[1:]]
-    while body and all(v is None or (isinstance(v, str) and not v.strip()) for v in body[-1]):
+    while body and all(is_blank(v) for v in body[-1]):
         body.pop()
     header, body = _named_columns(sheet, header, body)
     frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
