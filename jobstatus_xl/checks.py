@@ -18,13 +18,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import sys
 import textwrap
 from fractions import Fraction
 from pathlib import Path
 
 from .engine.findings import FEJL, Finding, InputError, mask_cpr
 from .engine.reconcile import Afstemning, PublishedTable, SchemeRow, reconcile, round_half_away
+from .engine.register import column_list
 from .engine.rules import FLEKSJOB, UNIT_NAMES
 from .engine.tables import ROW_ANTAL
 from .engine.values import (FRACTIONAL, WHOLE, Ambiguous, Unreadable, code_lookup, dansk_tal, fold_key, is_blank,
@@ -157,7 +157,7 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str
     missing = [c for c in required if fold_key(c) not in columns]
     if missing:
         raise InputError([Finding(FEJL, path.name, f"Kolonnen '{c}' mangler. Fundne kolonner: "
-                                  f"{', '.join(map(str, frame.columns)) or '(ingen)'}.", raekke=1, kolonne=c)
+                                  f"{column_list(frame.columns)}.", raekke=1, kolonne=c)
                           for c in missing])
     out = []
     for i, rec in enumerate(frame.to_dict(orient="records")):
@@ -433,21 +433,3 @@ def to_json(afstemning: Afstemning) -> str:
     rows = [{k: (mask_cpr(v) if isinstance(v, str) else v) for k, v in a.as_dict().items()}
             for a in afstemning.afvigelser]
     return json.dumps(rows, ensure_ascii=False, indent=2)
-
-
-def cli_check(args) -> int:
-    """`jobstatus-xl check PATH [--format table|json]`: exit 1 on any fejl, 2 on unreadable input."""
-    try:
-        result = check(args.path)
-    except InputError as exc:
-        print(f"Kan ikke afstemme {args.path}:", file=sys.stderr)
-        for f in exc.findings:
-            print(f"  {f}", file=sys.stderr)
-        return 2
-    if getattr(args, "format", "table") == "json":
-        sys.stdout.write(to_json(result) + "\n")
-        for n in result.noter:
-            print(f"Ikke afstemt: {n}", file=sys.stderr)
-    else:
-        sys.stdout.write(render(result, str(args.path)) + "\n")
-    return 1 if result.fejl else 0

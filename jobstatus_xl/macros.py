@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
 import pandas as pd
 import xlwings as xw
@@ -96,6 +97,54 @@ def fill_demo(book: xw.Book | None = None) -> list[str]:
         parts.append("Ikke ændret, fordi arket allerede har data: " + ", ".join(skipped) + ".")
     _alert(book, " ".join(parts))
     return [g.name for g in empty]
+
+
+def export_note(book: xw.Book | None = None) -> Path | None:
+    """'Eksportér notat': the status note (Word) from the input sheets, saved next to the workbook
+    under a name that is free (an earlier note, perhaps edited by hand, is never overwritten).
+    Writes nothing in the workbook except, on input errors, the Kontrol sheet. Returns the path."""
+    from . import notat    # python-docx and matplotlib only when a note is asked for
+    book = _book(book)
+    try:
+        folder = _saved_folder(book)
+        if folder is None:
+            _alert(book, "Gem projektmappen først: notatet gemmes i samme mappe som projektmappen.", critical=True)
+            return None
+        raw, settings = sheets.raw_input_from_grids(read_inputs(book))
+        result = pipeline.compute(raw, settings)
+        target = free_path(folder, f"{Path(book.name).stem} notat {result.settings.period.end.year}.docx")
+        notat.write_note(result, target, raw)
+    except InputError as exc:
+        if _write_all(book, [sheets.findings_grid(exc.findings)]):
+            _alert(book, _errors_message(exc, "Notatet er IKKE lavet"), critical=True)
+        return None
+    except (notat.NoteError, OSError) as exc:
+        _alert(book, f"Notatet er IKKE gemt: {mask_cpr(str(exc))[:300]}", critical=True)
+        return None
+    except Exception as exc:  # noqa: BLE001 - the user gets a Danish message; the log keeps the traceback
+        log.exception("export_note failed")
+        _alert(book, f"Notatet er IKKE lavet: der opstod en uventet fejl ({type(exc).__name__}).", critical=True)
+        return None
+    extra = [f.besked for f in notat.warnings_for(result)]
+    _alert(book, " ".join([f"Notatet for {result.settings.period.label()} er gemt her: {target}", *extra,
+                           "Tallene er de samme som i tabellerne efter 'Opdater alle tabeller'."]))
+    return target
+
+
+def _saved_folder(book: xw.Book) -> Path | None:
+    """The folder of a saved workbook; None for a new, unsaved one (its fullname has no folder)."""
+    full = Path(book.fullname)
+    return full.parent if full.is_absolute() and full.parent.is_dir() else None
+
+
+def free_path(folder: Path, name: str) -> Path:
+    """`folder/name`, or 'name (2)', 'name (3)', ... if that file exists."""
+    first = Path(folder) / name
+    candidate, n = first, 1
+    while candidate.exists():
+        n += 1
+        candidate = first.with_name(f"{first.stem} ({n}){first.suffix}")
+    return candidate
 
 
 # ---------------------------------------------------------------- reading and computing

@@ -48,12 +48,25 @@ def tidy_frame(result: Result) -> pd.DataFrame:
 
 def to_csv(result: Result) -> str:
     """One tidy row per year, unit and line, unrounded; empty where a figure does not apply."""
+    return _csv(result, sep=",", decimal=".", lineterminator="\n")
+
+
+def to_csv_da(result: Result) -> str:
+    """`to_csv` as Danish Excel opens it with a double click: ';' between fields, decimal comma; the
+    caller writes it as UTF-8 with a BOM (`CSV_DA_ENCODING`), which tells Excel the encoding."""
+    return _csv(result, sep=";", decimal=",", lineterminator="\n")
+
+
+CSV_DA_ENCODING = "utf-8-sig"
+
+
+def _csv(result: Result, sep: str, decimal: str, lineterminator: str) -> str:
     out = tidy_frame(result).copy().astype(object)
     for col in ("enhed", "linje"):      # user data must never become a formula in a CSV viewer
         out[col] = out[col].map(neutralise)
     for col in ("status", "maaltal", "maalopfyldelse", "antal_forloeb"):
-        out[col] = [_exact(v) for v in out[col]]
-    return out.to_csv(index=False, lineterminator="\n")
+        out[col] = [_exact(v).replace(".", decimal) for v in out[col]]
+    return out.to_csv(index=False, sep=sep, lineterminator=lineterminator)
 
 
 def _exact(x) -> str:

@@ -40,7 +40,6 @@ import io
 import math
 import os
 import re
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ from xml.sax.saxutils import escape, quoteattr
 import defusedxml.ElementTree as SafeET
 
 from .celltext import stored_text
-from .engine.findings import EXCEL_ERRORS, FEJL, Finding, InputError, mask_cpr
+from .engine.findings import EXCEL_ERRORS, FEJL, Finding, InputError
 from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
 from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
 from .engine.values import FRACTIONAL, WHOLE, Unreadable, read_date, read_number
@@ -781,31 +780,6 @@ def atomic_write(target: Path, data: bytes, mode_from: Path | None = None) -> No
 
 
 # ================================================================ command line
-
-def cli_refresh(args) -> int:
-    """`jobstatus-xl refresh WORKBOOK [--out FILE]`: 0 done, 2 input errors (file untouched), 1 other."""
-    path = Path(args.workbook)
-    try:
-        summary = refresh_file(path, getattr(args, "out", None))
-    except InputError as exc:
-        print(f"Inddata har fejl ({len(exc.errors)} fejl). Projektmappen er ikke ændret.", file=sys.stderr)
-        for f in exc.findings:
-            print(f"  {f}", file=sys.stderr)
-        return 2
-    except NothingLostError as exc:
-        print(f"Afbrudt: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"Kunne ikke skrive projektmappen ({exc.strerror or exc}). Er den åben i Excel? Luk den og prøv "
-              f"igen. Den oprindelige fil er ikke ændret.", file=sys.stderr)
-        return 1
-    except Exception as exc:  # noqa: BLE001 - a bug must not look like a damaged workbook
-        print(f"Uventet fejl ({type(exc).__name__}: {mask_cpr(str(exc))[:200]}). Den oprindelige fil er ikke "
-              "ændret.", file=sys.stderr)
-        return 1
-    print(summary.text())
-    return 0
-
 
 # ================================================================ demo workbook
 

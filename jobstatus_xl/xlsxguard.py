@@ -61,10 +61,56 @@ def check_package(source: bytes | str | Path, name: str, too_big_hint: str = "")
     except InputError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError):
+        head = source if in_memory else Path(source).read_bytes()
+        if head.startswith(CFB_MAGIC):
+            raise _refuse(name, _cfb_message(head)) from None
         raise _refuse(name, "Filen er ikke en Excel-projektmappe (.xlsx/.xlsm): den kan ikke åbnes som "
                             "zip-pakke. Er den gemt i et andet format, eller er den beskadiget? Gem den igen "
                             "fra Excel.") from None
     return {i.filename: i.file_size for i in infos}
+
+
+# An OLE compound file: an old .xls, or an .xlsx/.xlsm Excel has encrypted with a password (the
+# package then sits in a stream named EncryptedPackage, beside EncryptionInfo).
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_UNLOCK = ("Åbn den i Excel med adgangskoden, fjern adgangskoden (Filer > Oplysninger > Beskyt projektmappe > "
+           "Krypter med adgangskode: slet adgangskoden), gem, og prøv igen.")
+
+
+def is_encrypted_workbook(data: bytes) -> bool:
+    return data.startswith(CFB_MAGIC) and _ENCRYPTED_STREAM in data
+
+
+def _cfb_message(data: bytes) -> str:
+    if is_encrypted_workbook(data):
+        return "Projektmappen er beskyttet med adgangskode (krypteret) og kan ikke læses. " + _UNLOCK
+    return ("Filen er en projektmappe i det gamle Excel-format (.xls) eller et andet ældre Office-dokument, ikke "
+            ".xlsx/.xlsm. Åbn den i Excel og gem den som Excel-projektmappe med makroer (.xlsm).")
+
+
+def describe_binary(data: bytes) -> str | None:
+    """What a file that should be text is instead ('en PDF-fil. ...', completing "Filen er ikke en
+    CSV-fil, men "), with what to do; None when it does not start like a known binary format."""
+    save = "Åbn den i Excel og vælg Filer > Gem som > CSV (semikolonsepareret)."
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                workbook = "xl/workbook.xml" in zf.namelist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError):
+            workbook = False
+        if workbook:
+            return ("en Excel-projektmappe (.xlsx/.xlsm), der har fået et .csv-navn. Giv den filtypen .xlsx, så læses "
+                    f"dens første ark, eller gem den som CSV: {save}")
+        return f"en zip-pakke (fx et Word-dokument eller et komprimeret arkiv). Er det den rigtige fil? {save}"
+    if data.startswith(CFB_MAGIC):
+        if is_encrypted_workbook(data):
+            return "en Excel-projektmappe, der er beskyttet med adgangskode (krypteret). " + _UNLOCK.replace(
+                ", gem, og prøv igen.", ", og gem den som CSV (semikolonsepareret).")
+        return f"en projektmappe i det gamle Excel-format (.xls) eller et andet ældre Office-dokument. {save}"
+    if data.startswith(b"%PDF"):
+        return f"en PDF-fil. Tallene skal komme fra registret selv, ikke fra en udskrift. {save}"
+    return None
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], name: str) -> None:

@@ -8,6 +8,7 @@ without its independent checks.
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 # xlwings picks its decorator flavour at first import: the server flavour (xlwings' real argument
 # conversion pipeline, custom_functions_call) must be chosen before any test module imports it.
@@ -55,3 +56,26 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     if report.failed and ("libreoffice_skipped_in_ci", True) in getattr(report, "user_properties", ()):
         return "failed", "F", "FAILED"
     return None
+
+
+# ---------------------------------------------------------------- the command line, in process
+
+class CliResult(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """`cli("status", path, "--year", 2024)` runs `jobstatus_xl.cli.main` in this process and gives
+    (exit code, stdout, stderr). The one way tests run the command line; a few subprocess tests of
+    the installed entry point stay in tests/test_cli.py."""
+    from jobstatus_xl.cli import main
+
+    def run(*argv) -> CliResult:
+        capsys.readouterr()
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+    return run

@@ -373,3 +373,55 @@ def test_fill_demo_leaves_a_sheet_with_other_columns_alone_and_extends_the_excel
     (resize,) = [a for a in run.actions if a.func == "resizeTable"]
     assert resize.sheet == sheets.SHEET_FORLOEB
     assert resize.raw["args"] == [0, f"$A$1:$F${len(h.demo_frames()[sheets.SHEET_FORLOEB]) + 1}"]
+
+
+# ---------------------------------------------------------------- export_note writes the note beside the workbook
+
+class SavedRun(Run):
+    """A JSON workbook whose name is a saved file's full path (as Excel's FullName is)."""
+
+    def __init__(self, path, grids: list[sheets.SheetGrid]):
+        self.grids = grids
+        self.payload = h.book_json(grids, name=str(path))
+        self.names = [s["name"] for s in self.payload["sheets"]]
+        self.book = h.open_book(self.payload)
+
+
+def test_export_note_writes_the_note_next_to_the_workbook_and_says_where(tmp_path):
+    import docx
+    run = SavedRun(tmp_path / "status 2024.xlsm", h.demo_grids())(macros.export_note)
+    target = tmp_path / "status 2024 notat 2024.docx"
+    assert run.returned == target and target.exists()
+    doc = docx.Document(str(target))
+    captions = [p.text for p in doc.paragraphs if p.text.startswith("Tabel ")]
+    assert len(doc.tables) >= 9 and [c.split(":")[0] for c in captions] == [f"Tabel {n}" for n in range(1, 10)]
+    # the figures are the ones the refresh writes on the status sheets
+    result = h.expected_result(run.grids)
+    kk = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert kk[1][2] == f"{int(result.tidy.loc[3, 'status'] + 0.5):,}".replace(",", ".")
+    assert [a.func for a in run.actions] == ["alert"]               # nothing in the workbook is written
+    assert str(target) in run.alerts()[0]
+
+
+def test_export_note_never_overwrites_an_earlier_note(tmp_path):
+    first = tmp_path / "status notat 2024.docx"
+    first.write_bytes(b"rettet i haanden")
+    run = SavedRun(tmp_path / "status.xlsm", h.demo_grids())(macros.export_note)
+    assert run.returned == tmp_path / "status notat 2024 (2).docx" and run.returned.exists()
+    assert first.read_bytes() == b"rettet i haanden"
+
+
+def test_export_note_of_an_unsaved_workbook_asks_to_save_it_first():
+    run = demo_run()(macros.export_note)        # name without a folder, as a new unsaved book
+    assert run.returned is None
+    assert [a.func for a in run.actions] == ["alert"] and "Gem projektmappen først" in run.alerts()[0]
+
+
+def test_export_note_with_input_errors_writes_only_kontrol(tmp_path):
+    grids = h.demo_grids()
+    forloeb = next(g for g in grids if g.name == sheets.SHEET_FORLOEB)
+    forloeb.cells[1][3] = "ikke en dato"
+    run = SavedRun(tmp_path / "status.xlsm", grids)(macros.export_note)
+    assert run.returned is None and list(tmp_path.iterdir()) == []
+    assert {a.sheet for a in run.actions if a.sheet} == {sheets.SHEET_CHECK}
+    assert "Notatet er IKKE lavet" in run.alerts()[0]

@@ -11,8 +11,6 @@ Three layers:
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
 from fractions import Fraction as Fr
 from pathlib import Path
@@ -24,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobstatus_xl import checks, xlsxguard
-from jobstatus_xl.checks import cli_check, load_published
+from jobstatus_xl.checks import load_published
 from jobstatus_xl.engine.findings import InputError, looks_like_cpr
 from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
 from jobstatus_xl.engine.reconcile import (AFRUNDING, FEJL, FIELDS, Interval, PublishedTable, SchemeRow,
@@ -594,14 +592,14 @@ def test_bad_csv_cells_are_named_by_file_row_and_column(tmp_path):
     assert any("Mente du 'BUF'?" in f.besked for f in exc.value.findings)
 
 
-def test_a_cpr_number_in_the_input_is_never_echoed(tmp_path):
+def test_a_cpr_number_in_the_input_is_never_echoed(tmp_path, cli):
     (tmp_path / "published_rows.csv").write_text("aar,enhed,ordning,status,antal_forloeb\n"
                                                  "2024,010190-1234,Løntilskud,2101901234,5\n", encoding="utf-8")
     (tmp_path / "published_totals.csv").write_text("aar,enhed\n", encoding="utf-8")
-    p = run_cli(str(tmp_path))
-    assert p.returncode == 2
-    assert "010190-XXXX" in p.stderr
-    assert not looks_like_cpr(p.stderr + p.stdout)
+    p = cli("check", str(tmp_path))
+    assert p.code == 2
+    assert "010190-XXXX" in p.err
+    assert not looks_like_cpr(p.err + p.out)
 
 
 def test_missing_files_and_paths_are_clear_errors(tmp_path):
@@ -645,15 +643,10 @@ def test_inconsistent_transcriptions_of_the_fleksjob_figure_are_refused(tmp_path
 
 # ---------------------------------------------------------------- the command line
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "jobstatus_xl.cli", "check", *args], capture_output=True, text=True,
-                          cwd=Path(__file__).parents[1])
-
-
-def test_cli_json_gives_one_object_per_finding_and_exit_code_1():
-    p = run_cli("tests/data/reference", "--format", "json")
-    assert p.returncode == 1, p.stderr
-    rows = json.loads(p.stdout)
+def test_cli_json_gives_one_object_per_finding_and_exit_code_1(cli):
+    p = cli("check", REF, "--format", "json")
+    assert p.code == 1, p.err
+    rows = json.loads(p.out)
     assert all(list(r) == list(FIELDS) for r in rows)
     assert {(r["aar"], r["enhed"], r["felt"]) for r in rows} == set(EXPECTED)
     assert {r["alvor"] for r in rows} == {"fejl", "afrunding"}
@@ -661,31 +654,32 @@ def test_cli_json_gives_one_object_per_finding_and_exit_code_1():
     assert (okf["alvor"], okf["forventet"], okf["trykt"]) == ("fejl", 253, 174)
 
 
-def test_cli_table_is_a_readable_danish_report():
-    p = run_cli("tests/data/reference")
-    assert p.returncode == 1, p.stderr
-    assert "FEJL (4)" in p.stdout and "AFRUNDING (9)" in p.stdout
-    assert "Resultat: 4 fejl og 9 afrundingsforskelle." in p.stdout
+def test_cli_table_is_a_readable_danish_report(cli):
+    p = cli("check", REF)
+    assert p.code == 1, p.err
+    assert "FEJL (4)" in p.out and "AFRUNDING (9)" in p.out
+    assert "Resultat: 4 fejl og 9 afrundingsforskelle." in p.out
 
 
-def test_cli_exit_code_0_when_only_rounding_differs(tmp_path):
+def test_cli_exit_code_0_when_only_rounding_differs(tmp_path, cli):
     rows = (REF / "published_rows.csv").read_text(encoding="utf-8").splitlines()
     totals = (REF / "published_totals.csv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "published_rows.csv").write_text("\n".join(r for r in rows if r.startswith(("aar", "2024,SOF"))) + "\n",
                                                  encoding="utf-8")
     (tmp_path / "published_totals.csv").write_text("\n".join(r for r in totals if r.startswith(("aar", "2024,6,SOF"))) + "\n",
                                                    encoding="utf-8")
-    p = run_cli(str(tmp_path), "--format", "json")
-    assert p.returncode == 0, p.stderr
-    assert [r["alvor"] for r in json.loads(p.stdout)] == ["afrunding"]
+    p = cli("check", str(tmp_path), "--format", "json")
+    assert p.code == 0, p.err
+    assert [r["alvor"] for r in json.loads(p.out)] == ["afrunding"]
 
 
-def test_cli_exit_code_2_on_unreadable_input(tmp_path):
-    p = run_cli(str(tmp_path / "ingen"))
-    assert p.returncode == 2
-    assert "Findes ikke" in p.stderr and "Traceback" not in p.stderr
+def test_cli_exit_code_2_on_unreadable_input(tmp_path, cli):
+    p = cli("check", str(tmp_path / "ingen"))
+    assert p.code == 2
+    assert "Findes ikke" in p.err and "Traceback" not in p.err
 
 
-def test_cli_check_in_process(capsys):
-    assert cli_check(SimpleNamespace(path=REF, format="json")) == 1
-    assert len(json.loads(capsys.readouterr().out)) == len(EXPECTED)
+def test_cli_check_json_lists_every_difference(cli):
+    p = cli("check", REF, "--format", "json")
+    assert p.code == 1
+    assert len(json.loads(p.out)) == len(EXPECTED)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -324,16 +322,15 @@ def test_cpr_numbers_in_any_column_are_flagged():
     assert any("CPR" in f.besked for f in findings)
 
 
-def test_the_cli_never_prints_a_cpr_number(tmp_path):
+def test_the_cli_never_prints_a_cpr_number(tmp_path, cli):
     rows = ["id,forvaltning,ordning,start,slut", "010190-1234,BIF,Løntilskud,2024-01-01,",
             "P2,0202901234,Løntilskud,2024-01-01,", "P3,BIF,Løntilskud,030390-1234,"]
     (tmp_path / "forloeb.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     (tmp_path / "fleksjob.csv").write_text("id,forvaltning,start,slut\n0404901234,BIF,2024-01-01,\n", encoding="utf-8")
-    p = subprocess.run([sys.executable, "-m", "jobstatus_xl.cli", "status", str(tmp_path), "--year", "2024",
-                        "--format", "json"], capture_output=True, text=True)
-    assert p.returncode == 2
-    assert "XXXX" in p.stderr
-    assert not looks_like_cpr(p.stdout + p.stderr)
+    p = cli("status", tmp_path, "--year", "2024", "--format", "json")
+    assert p.code == 2
+    assert "XXXX" in p.err
+    assert not looks_like_cpr(p.out + p.err)
 
 
 # ---------------------------------------------------------------- fuzz: a result or a finding, never a traceback

@@ -325,12 +325,10 @@ def test_settings_dates_far_in_the_future_are_read():
 
 
 def test_check_with_nothing_to_reconcile_is_a_fejl(tmp_path, capsys):
-    from types import SimpleNamespace
-
-    from jobstatus_xl import checks
+    from jobstatus_xl import checks, cli
     (tmp_path / checks.ROWS_FILE).write_text("aar;enhed;ordning;status;antal_forloeb\n", encoding="utf-8")
     (tmp_path / checks.TOTALS_FILE).write_text("aar;enhed\n", encoding="utf-8")
-    assert checks.cli_check(SimpleNamespace(path=tmp_path, format="table")) == 2
+    assert cli.main(["check", str(tmp_path)]) == 2
     assert "intet at afstemme" in capsys.readouterr().err
 
 

@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobstatus_xl import sheets, workbook, xlsxguard
-from jobstatus_xl.cli import main
 from jobstatus_xl.engine.findings import InputError
 from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
 from libreoffice import convert_to_pdf, requires_libreoffice
@@ -139,12 +138,6 @@ def structure(data: bytes) -> dict:
     return out
 
 
-def run_cli(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 # ---------------------------------------------------------------- reading
 
 
@@ -207,11 +200,11 @@ def test_cached_error_codes_are_the_engines_and_our_messages_stay_text():
 # ---------------------------------------------------------------- nothing lost
 
 
-def test_refresh_keeps_input_sheets_user_sheets_vba_ribbon_names_tables(tmp_path, capsys):
+def test_refresh_keeps_input_sheets_user_sheets_vba_ribbon_names_tables(tmp_path, cli):
     before = with_user_sheet(filled_template())
     path = tmp_path / "status.xlsm"
     path.write_bytes(before)
-    code, out, err = run_cli(capsys, "refresh", path)
+    code, out, err = cli("refresh", path)
     assert code == 0, err
     assert "Projektmappe opdateret" in out and "913" in out and "1.084" in out and "84 pct." in out
     after = path.read_bytes()
@@ -272,16 +265,28 @@ def test_refresh_recreates_a_missing_status_sheet_in_its_place(tmp_path):
     assert cells(path.read_bytes(), True)["Tabel 5"][0][0].startswith("Tabel 5:")
 
 
-def test_refresh_out_writes_elsewhere_and_leaves_the_workbook_alone(tmp_path, capsys):
+def test_refresh_out_writes_elsewhere_and_leaves_the_workbook_alone(tmp_path, cli):
     path, out = tmp_path / "status.xlsm", tmp_path / "kopi.xlsm"
     path.write_bytes(small_filled())
-    code, _, err = run_cli(capsys, "refresh", path, "--out", out)
+    code, _, err = cli("refresh", path, "--out", out)
     assert code == 0, err
     assert path.read_bytes() == small_filled()
     assert cells(out.read_bytes(), True)["Tabel 1"][4][3] == 1084
-    code, _, err = run_cli(capsys, "refresh", path, "--out", tmp_path / "kopi.xlsx")
+    code, _, err = cli("refresh", path, "--out", tmp_path / "kopi.xlsx")
     assert code == 2 and "samme type" in err
     assert not (tmp_path / "kopi.xlsx").exists()
+
+
+def test_refresh_out_replaces_an_existing_file_only_with_overwrite(tmp_path, cli):
+    path, out = tmp_path / "status.xlsm", tmp_path / "kopi.xlsm"
+    path.write_bytes(small_filled())
+    out.write_bytes(b"last year's copy")
+    code, _, err = cli("refresh", path, "--out", out)
+    assert code == 2 and "findes allerede" in err and "--overwrite" in err
+    assert out.read_bytes() == b"last year's copy" and path.read_bytes() == small_filled()
+    code, _, err = cli("refresh", path, "--out", out, "--overwrite")
+    assert code == 0, err
+    assert cells(out.read_bytes(), True)["Tabel 1"][4][3] == 1084
 
 
 def listing(folder: Path) -> dict[str, bytes]:
@@ -323,12 +328,12 @@ def _write_grid_and_damage_an_input_sheet(ws, grid, _real=workbook.write_grid):
 
 
 @pytest.mark.parametrize("failure", FAILURES)
-def test_a_failure_at_any_point_leaves_the_workbook_byte_identical(failure, tmp_path, monkeypatch, capsys):
+def test_a_failure_at_any_point_leaves_the_workbook_byte_identical(failure, tmp_path, monkeypatch, cli):
     path = tmp_path / "status.xlsm"
     path.write_bytes(small_filled())
     before = listing(tmp_path)
     FAILURES[failure](monkeypatch)
-    code, out, err = run_cli(capsys, "refresh", path)
+    code, out, err = cli("refresh", path)
     assert code == 1
     assert "ikke ændret" in err and "Traceback" not in err
     assert listing(tmp_path) == before          # same bytes, and no temporary file left behind
@@ -374,7 +379,7 @@ def test_a_sheet_with_the_same_xml_but_other_styles_is_still_compared():
 @pytest.mark.parametrize("what, part", [("billeder", "xl/media/image1.png"),
                                         ("dynamiske matrixformler", "xl/metadata.xml"),
                                         ("udsnitsværktøjer", "xl/slicers/slicer1.xml")])
-def test_content_openpyxl_cannot_write_back_stops_the_refresh(what, part, tmp_path, capsys):
+def test_content_openpyxl_cannot_write_back_stops_the_refresh(what, part, tmp_path, cli):
     # Parts openpyxl drops on save (pictures without Pillow, Excel 365 metadata, slicers): the
     # refresh must refuse rather than save a workbook without them.
     entries = zip_entries(small_filled())
@@ -386,13 +391,13 @@ def test_content_openpyxl_cannot_write_back_stops_the_refresh(what, part, tmp_pa
             zf.writestr(name, data)
     path.write_bytes(out.getvalue())
     before = listing(tmp_path)
-    code, _, err = run_cli(capsys, "refresh", path)
+    code, _, err = cli("refresh", path)
     assert code == 1
     assert what in err and "ikke ændret" in err
     assert listing(tmp_path) == before
 
 
-def test_bad_input_exits_2_and_leaves_the_workbook_untouched(tmp_path, capsys):
+def test_bad_input_exits_2_and_leaves_the_workbook_untouched(tmp_path, cli):
     frames = workbook._demo_frames()
     bad = frames[sheets.SHEET_FORLOEB].copy()
     bad.loc[4, "slut"] = "2023-01-01"              # ends before it starts
@@ -400,7 +405,7 @@ def test_bad_input_exits_2_and_leaves_the_workbook_untouched(tmp_path, capsys):
     path = tmp_path / "status.xlsm"
     path.write_bytes(workbook.fill_input_tables(TEMPLATE.read_bytes(), {**frames, sheets.SHEET_FORLOEB: bad}))
     before = listing(tmp_path)
-    code, out, err = run_cli(capsys, "refresh", path)
+    code, out, err = cli("refresh", path)
     assert code == 2
     assert listing(tmp_path) == before
     assert "Projektmappen er ikke ændret" in err
@@ -442,28 +447,28 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("case", MALFORMED)
-def test_malformed_files_are_refused_in_danish_and_left_alone(case, tmp_path, capsys):
+def test_malformed_files_are_refused_in_danish_and_left_alone(case, tmp_path, cli):
     make, message = MALFORMED[case]
     path = tmp_path / "status.xlsm"
     path.write_bytes(make())
     before = listing(tmp_path)
-    code, out, err = run_cli(capsys, "refresh", path)
+    code, out, err = cli("refresh", path)
     assert code == 2, err
     assert message in err and "Traceback" not in err
     assert listing(tmp_path) == before
 
 
-def test_oversized_file_is_refused(tmp_path, capsys, monkeypatch):
+def test_oversized_file_is_refused(tmp_path, cli, monkeypatch):
     monkeypatch.setattr(xlsxguard, "MAX_FILE_BYTES", 10_000)
     path = tmp_path / "status.xlsm"
     path.write_bytes(TEMPLATE.read_bytes())
-    code, _, err = run_cli(capsys, "refresh", path)
+    code, _, err = cli("refresh", path)
     assert code == 2 and "højst" in err
     assert path.read_bytes() == TEMPLATE.read_bytes()
 
 
-def test_missing_file(tmp_path, capsys):
-    code, _, err = run_cli(capsys, "refresh", tmp_path / "findes-ikke.xlsm")
+def test_missing_file(tmp_path, cli):
+    code, _, err = cli("refresh", tmp_path / "findes-ikke.xlsm")
     assert code == 2 and "findes ikke" in err
 
 
@@ -535,9 +540,9 @@ def test_reader_returns_a_result_or_findings_never_a_traceback(forloeb, fleksjob
 # ---------------------------------------------------------------- the demo workbook
 
 
-def test_demo_cli_writes_a_filled_and_refreshed_copy_of_the_template(tmp_path, capsys):
+def test_demo_cli_writes_a_filled_and_refreshed_copy_of_the_template(tmp_path, cli):
     path = tmp_path / "demo.xlsm"
-    code, out, err = run_cli(capsys, "demo", "--workbook", path)
+    code, out, err = cli("demo", "--workbook", path)
     assert code == 0, err
     assert f"Projektmappe skrevet: {path}" in out
     data = path.read_bytes()
@@ -553,10 +558,21 @@ def test_demo_cli_writes_a_filled_and_refreshed_copy_of_the_template(tmp_path, c
         assert demo[key] == template[key], key
 
 
-def test_demo_cli_refuses_a_missing_folder_or_a_macro_free_file_type(tmp_path, capsys):
-    code, _, err = run_cli(capsys, "demo", "--workbook", tmp_path / "findes-ikke" / "demo.xlsm")
+def test_demo_cli_replaces_an_existing_workbook_only_with_overwrite(tmp_path, cli):
+    path = tmp_path / "demo.xlsm"
+    path.write_bytes(b"a user's year of input")
+    code, out, err = cli("demo", "--workbook", path)
+    assert code == 2 and "findes allerede" in err and out == ""
+    assert path.read_bytes() == b"a user's year of input"
+    code, out, err = cli("demo", "--workbook", path, "--overwrite")
+    assert code == 0, err
+    assert cells(path.read_bytes(), False) == cells(demo_bytes(), False)
+
+
+def test_demo_cli_refuses_a_missing_folder_or_a_macro_free_file_type(tmp_path, cli):
+    code, _, err = cli("demo", "--workbook", tmp_path / "findes-ikke" / "demo.xlsm")
     assert code == 2 and "findes ikke" in err
-    code, _, err = run_cli(capsys, "demo", "--workbook", tmp_path / "demo.xlsx")
+    code, _, err = cli("demo", "--workbook", tmp_path / "demo.xlsx")
     assert code == 2 and ".xlsm" in err
     assert list(tmp_path.iterdir()) == []
 

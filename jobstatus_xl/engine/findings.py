@@ -26,10 +26,17 @@ def is_excel_error(value) -> bool:
 FEJL = "fejl"
 ADVARSEL = "advarsel"
 
-# CPR numbers: DDMMYY-XXXX, DDMMYY XXXX or DDMMYYXXXX with a plausible day and month. Never echo one in full.
-_CPR = re.compile(r"(?<!\d)((?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2})[-\s]?(\d{4})(?!\d)")
+# CPR numbers: DDMMYY-XXXX with a plausible day and month, written as people and their tools write
+# it: no separator, '-', a space (any kind), '/', '.', '_', the dashes autocorrect makes of '-' (en, em,
+# minus...), in ASCII or full-width digits. Never echo one in full.
+_DIGIT = "0-9\uff10-\uff19"
+_SEP = "[-\\s/._\u2010-\u2015\u2212\ufe58\ufe63\uff0d\uff0e\uff0f]"
+_DAY = "(?:[0\uff10][1-9\uff11-\uff19]|[12\uff11\uff12][" + _DIGIT + "]|[3\uff13][01\uff10\uff11])"
+_MONTH = "(?:[0\uff10][1-9\uff11-\uff19]|[1\uff11][0-2\uff10-\uff12])"
+_CPR_TEMPLATE = f"(?<![{_DIGIT}])({_DAY}{_MONTH}[{_DIGIT}]{{2}}){_SEP}?([{_DIGIT}]{{4}})(?![{_DIGIT}])"
+_CPR = re.compile(_CPR_TEMPLATE)
 # The same pattern without capture groups, for vectorised pandas `str.contains`.
-CPR_PATTERN = r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[-\s]?\d{4}(?!\d)"
+CPR_PATTERN = f"(?<![{_DIGIT}])(?:{_DAY}{_MONTH}[{_DIGIT}]{{2}}){_SEP}?(?:[{_DIGIT}]{{4}})(?![{_DIGIT}])"
 
 
 def looks_like_cpr(text: str) -> bool:
@@ -50,7 +57,11 @@ class Finding:
     kolonne: str | None = None  # column header as the user sees it
 
     def __post_init__(self) -> None:
+        # a file name, a column header and a message are all the user's text: any may hold a CPR number
         object.__setattr__(self, "besked", mask_cpr(self.besked))
+        object.__setattr__(self, "kilde", mask_cpr(self.kilde))
+        if self.kolonne is not None:
+            object.__setattr__(self, "kolonne", mask_cpr(self.kolonne))
 
     @property
     def er_fejl(self) -> bool:

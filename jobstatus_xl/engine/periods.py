@@ -63,5 +63,15 @@ class Period:
         return f"{first} {self.start.year} til og med {last} {self.end.year}"
 
 
+def danish_date(day: dt.date) -> str:
+    """A day as Danish prose writes it: '1. februar 2024'."""
+    return f"{day.day}. {_MONTHS[day.month - 1]} {day.year}"
+
+
+def month_label(day: dt.date) -> str:
+    """'december 2024'."""
+    return f"{_MONTHS[day.month - 1]} {day.year}"
+
+
 _MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
            "september", "oktober", "november", "december"]

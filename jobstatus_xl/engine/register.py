@@ -18,7 +18,7 @@ from .findings import ADVARSEL, CPR_PATTERN, FEJL, Finding, is_excel_error, mask
 from .periods import Period
 from .rules import KK, UNIT_NAMES, YearRules
 from .status import Register
-from .values import (_DATE_TYPES, FRACTIONAL, SCHEME_ALIASES, WHOLE, code_lookup, dates_of, fold_key,
+from .values import (_DATE_TYPES, FRACTIONAL, SCHEME_ALIASES, WHOLE, code_lookup, dansk_tal, dates_of, fold_key,
                      number_problem, numbers_of, numbers_per_value,
                      plural, show_date)
 from .values import show as _show
@@ -56,16 +56,30 @@ def map_columns(columns, required, source: str) -> tuple[dict[str, str], list[Fi
                                     "Slet den ene, eller omdøb den, så den ikke ligner et felt.", kolonne=str(col)))
         elif canon:
             found[canon] = col
+    # only a column no field reads may be suggested: renaming one that is read ('Forvaltning' for a
+    # missing 'ordning') would break the file
+    spare = [c for c in columns if fold_key(c) not in _ALIAS_KEYS][:MAX_LISTED_COLUMNS]
     for need in required:
         if need not in found:
-            near = difflib.get_close_matches(fold_key(need), [fold_key(c) for c in columns], n=1, cutoff=0.6)
+            near = difflib.get_close_matches(fold_key(need), [fold_key(c) for c in spare], n=1, cutoff=0.6)
             hint = ""
             if near:
-                given = next(c for c in columns if fold_key(c) == near[0])
+                given = next(c for c in spare if fold_key(c) == near[0])
                 hint = f" Mente du '{given}'? Omdøb kolonnen til '{need}'."
             findings.append(Finding(FEJL, source, f"Kolonnen '{need}' mangler. Fundne kolonner: "
-                                    f"{', '.join(map(str, columns)) or '(ingen)'}.{hint}", raekke=None, kolonne=need))
+                                    f"{column_list(columns)}.{hint}", raekke=None, kolonne=need))
     return found, findings
+
+
+MAX_LISTED_COLUMNS = 30
+
+
+def column_list(columns) -> str:
+    """Headers for a message: the first few, each cut short, and how many more (any file width)."""
+    columns = list(columns)
+    shown = [f"'{s if len(s) <= 40 else s[:37] + '...'}'" for s in map(str, columns[:MAX_LISTED_COLUMNS])]
+    more = len(columns) - len(shown)
+    return (", ".join(shown) + (f" og {dansk_tal(more, 0)} flere" if more else "")) if shown else "(ingen)"
 
 
 class _Fz(tuple):

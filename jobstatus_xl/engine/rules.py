@@ -6,6 +6,7 @@ supply its own `maaltal` / `vaegte`, which take precedence for the year.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from fractions import Fraction
@@ -141,6 +142,18 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
     return YearRules(year, group, fleksjob, w_group, w_fleks, targets)
+
+
+def adopted(year: int) -> dt.date | None:
+    """The day the year's targets were adopted (`years/vedtaget.csv`), or None when the data has no
+    such day; the caller says so rather than guess one."""
+    rows = of_year(_read_bundled("years/vedtaget.csv"), year)
+    if len(rows) != 1:
+        return None
+    try:
+        return dt.date.fromisoformat(str(rows["vedtaget"].iloc[0]).strip())
+    except ValueError:
+        return None
 
 
 def _missing_columns(frame: pd.DataFrame, required, source: str) -> list[Finding]:

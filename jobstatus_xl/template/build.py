@@ -36,7 +36,6 @@ from importlib import resources
 from pathlib import Path
 
 from ..engine.rules import KK, forvaltninger
-from ..engine.values import dansk_tal
 from ..sheets import (INPUT_COLUMNS, INPUT_TABLE_NAMES, OVERVIEW_HEADER, SETTINGS, SHEET_FLEKSJOB, SHEET_FORLOEB,
                       SHEET_MAALTAL, SHEET_OVERVIEW, SHEET_SETTINGS, SHEET_TIDLIGERE, SHEET_VAEGTE, TABLE_UNITS,
                       settings_row, template_grids)
@@ -554,13 +553,3 @@ def build_template(out=Path(TEMPLATE_NAME)) -> Path:
     out = Path(out)
     atomic_write(out, build_template_bytes())
     return out
-
-
-def cli_build(args) -> int:
-    import openpyxl
-    if not openpyxl.LXML:
-        print("Advarsel: lxml er ikke installeret; skabelonen bliver ikke byte-identisk med den "
-              "committede (openpyxl skriver XML anderledes uden lxml).", file=sys.stderr)
-    out = build_template(getattr(args, "out", None) or Path(TEMPLATE_NAME))
-    print(f"Skabelon bygget: {out} ({dansk_tal(out.stat().st_size, 0)} bytes)")
-    return 0

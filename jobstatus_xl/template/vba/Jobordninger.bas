@@ -15,3 +15,7 @@ End Sub
 Public Sub IndlaesDemodata(control As IRibbonControl)
     RunPython "import jobstatus_xl.macros as m; m.fill_demo()"
 End Sub
+
+Public Sub EksporterNotat(control As IRibbonControl)
+    RunPython "import jobstatus_xl.macros as m; m.export_note()"
+End Sub
