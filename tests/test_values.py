@@ -336,7 +336,7 @@ def test_cli_flags_use_the_one_date_and_year_reader(capsys):
     from jobstatus_xl import cli
     args = cli.build_parser().parse_args(["status", "--year", "2024", "--from", "01/03/2024", "--to", "31-12-9999"])
     assert (args.year, args.start, args.end) == (2024, dt.date(2024, 3, 1), dt.date(9999, 12, 31))
-    with pytest.raises(SystemExit):
+    with pytest.raises(cli.UsageError, match="'2024,5' er ikke et opgørelsesår"):
         cli.build_parser().parse_args(["status", "--year", "2024,5"])
 
 

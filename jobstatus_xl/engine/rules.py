@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import FEJL, Finding, InputError
-from .values import FRACTIONAL, WHOLE, Unreadable, dansk_tal, number_problem, numbers_of, read_decimal, read_year
+from .values import (FRACTIONAL, WHOLE, Unreadable, dansk_tal, number_problem, numbers_of, read_date, read_decimal,
+                     read_year)
 
 KK = "KK"
 FLEKSJOB = "Fleksjob"
@@ -147,12 +148,12 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
 def adopted(year: int) -> dt.date | None:
     """The day the year's targets were adopted (`years/vedtaget.csv`), or None when the data has no
     such day; the caller says so rather than guess one."""
-    rows = of_year(_read_bundled("years/vedtaget.csv"), year)
+    rows, _ = year_rows(_read_bundled("years/vedtaget.csv"), year, "vedtaget")
     if len(rows) != 1:
         return None
     try:
-        return dt.date.fromisoformat(str(rows["vedtaget"].iloc[0]).strip())
-    except ValueError:
+        return read_date(rows["vedtaget"].iloc[0])
+    except Unreadable:
         return None
 
 

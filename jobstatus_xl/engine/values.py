@@ -291,7 +291,7 @@ _DATE_TYPES = (dt.datetime, dt.date, pd.Timestamp)
 _DATE_TEXT = re.compile(
     r"(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})(?:[ T]00:00(?::00)?)?"
     r"|(?P<d2>\d{1,2})[-./](?P<m2>\d{1,2})[-./](?P<y2>\d{4})(?: 00:00(?::00)?)?")
-_SERIAL_TEXT = r"\d{4,7}(?:[.,]\d+)?"
+_SERIAL_TEXT = r"[1-9]\d{3,6}(?:[.,]\d+)?"     # 4 digits too: "2024" is then refused as a year, not a date
 
 
 def _civil_days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
