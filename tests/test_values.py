@@ -344,3 +344,13 @@ def test_the_cli_refuses_a_period_reaching_into_the_next_year(tmp_path, capsys):
     from jobstatus_xl import cli
     assert cli.main(["status", "--year", "2024", "--to", "2025-03-31"]) == 2
     assert "ligger ikke inden for opgørelsesåret 2024" in capsys.readouterr().err
+
+
+def test_a_csv_header_given_twice_is_a_fejl(tmp_path):
+    from jobstatus_xl.readers import read_folder
+    (tmp_path / "forloeb.csv").write_text("id;forvaltning;ordning;start;slut;start\n"
+                                          "A;SOF;Løntilskud;01-01-2024;;01-06-2024\n", encoding="utf-8")
+    (tmp_path / "fleksjob.csv").write_text("id;forvaltning;start;slut\nA;SOF;01-01-2024;\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        compute(read_folder(tmp_path, 2024), Settings(2024))
+    assert any(f.kilde == "forloeb.csv" and "'start' står mere end én gang" in f.besked for f in exc.value.errors)

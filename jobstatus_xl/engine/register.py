@@ -9,6 +9,7 @@ silently: a row that cannot be used is an error, a row that is used with care is
 from __future__ import annotations
 
 import difflib
+import re
 import functools
 
 import numpy as np
@@ -48,9 +49,15 @@ def map_columns(columns, required, source: str) -> tuple[dict[str, str], list[Fi
     """Canonical name -> the header as given. Missing required columns are errors with a hint."""
     found: dict[str, str] = {}
     findings = []
+    given = {str(c) for c in columns}
     for col in columns:
         canon = _ALIAS_KEYS.get(fold_key(col))
-        if canon and canon in found:
+        twice = re.fullmatch(r"(.+)\.\d+", str(col))
+        if canon is None and twice and twice.group(1) in given and _ALIAS_KEYS.get(fold_key(twice.group(1))):
+            # pandas' name for a CSV header given twice ('start', 'start.1'): the copy must not vanish
+            findings.append(Finding(FEJL, source, f"Overskriften '{twice.group(1)}' står mere end én gang. Hver kolonne "
+                                    "skal have sin egen overskrift; slet eller omdøb den ene.", kolonne=str(col)))
+        elif canon and canon in found:
             # which of the two is meant cannot be known: never take the first in silence
             findings.append(Finding(FEJL, source, f"Kolonnerne '{found[canon]}' og '{col}' betyder begge '{canon}'. "
                                     "Slet den ene, eller omdøb den, så den ikke ligner et felt.", kolonne=str(col)))
