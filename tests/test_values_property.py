@@ -68,7 +68,7 @@ ends = ends.flatmap(lambda d: st.tuples(st.just(d), st.sampled_from(date_forms(d
 
 # ---------------------------------------------------------------- the paths
 
-def register_grids(end_cell=None, target_cell=None) -> dict[str, list[list]]:
+def register_grids(end_cell=None, target_cell=None, previous_cell=None) -> dict[str, list[list]]:
     """Input sheets: one year-long forløb per forvaltning (SOF's ends at `end_cell`) and fleksjob."""
     forloeb = [["id", "forvaltning", "ordning", "start", "slut", "timer_pr_uge"]]
     forloeb += [[f"P{u}", u, "Løntilskud", dt.datetime(1927, 5, 18), end_cell if u == "SOF" else None, None] for u in UNITS]
@@ -77,6 +77,9 @@ def register_grids(end_cell=None, target_cell=None) -> dict[str, list[list]]:
     maaltal += [[2024, u, target_cell if u == "SOF" and target_cell is not None else t, 100] for u, t in TARGETS.items()]
     by_name = {g.name: g.cells for g in sheets.template_grids()}
     by_name.update({sheets.SHEET_FORLOEB: forloeb, sheets.SHEET_FLEKSJOB: fleks, sheets.SHEET_MAALTAL: maaltal})
+    if previous_cell is not None:
+        by_name[sheets.SHEET_TIDLIGERE] = [["aar", "enhed", "ordning", "status", "antal_forloeb"],
+                                           [2023, "KK", "Løntilskud", previous_cell, 300]]
     return by_name
 
 
@@ -89,7 +92,9 @@ def via_csv(tmp: Path, grids: dict[str, list[list]]):
             return x.date().isoformat()
         return str(x)
     for sheet, name in ((sheets.SHEET_FORLOEB, "forloeb.csv"), (sheets.SHEET_FLEKSJOB, "fleksjob.csv"),
-                        (sheets.SHEET_MAALTAL, "maaltal.csv")):
+                        (sheets.SHEET_MAALTAL, "maaltal.csv"), (sheets.SHEET_TIDLIGERE, "aggregater_2023.csv")):
+        if len(grids[sheet]) < 2:
+            continue
         (tmp / name).write_text("\n".join(";".join(text(x) for x in row) for row in grids[sheet]) + "\n",
                                 encoding="cp1252")
     return compute(read_folder(tmp, 2024), sheets.settings_from_grid(grids[sheets.SHEET_SETTINGS]))
@@ -115,6 +120,19 @@ def via_xlwings(grids: dict[str, list[list]]):
         return macros.compute(macros.read_inputs(book))
     finally:
         h.close_book(book)
+
+
+def decimal_forms(tenths: int) -> list:
+    """A figure with one decimal as Danes and exports write it: 112,4 1.112,4 112.4 and typed."""
+    whole, frac = divmod(tenths, 10)
+    dotted = f"{whole:,}".replace(",", ".")
+    forms = [f"{whole},{frac}", f"{dotted},{frac}", f"{whole},{frac}0", tenths / 10]
+    if len(str(frac)) != 3:                       # 112.4: a decimal point no Dane writes as thousands
+        forms.append(f"{whole}.{frac}")
+    return forms
+
+
+decimals = st.integers(1, 99_999_999).flatmap(lambda t: st.tuples(st.just(t), st.sampled_from(decimal_forms(t))))
 
 
 def sof(result, line="Løntilskud", field="status") -> float:
@@ -163,6 +181,18 @@ def test_a_whole_number_reads_the_same_on_every_path(tmp_path_factory, drawn):
         assert isinstance(got, str) and got.startswith("#FEJL")
     else:
         assert got == n
+
+
+@PROPERTY
+@given(decimals)
+def test_a_decimal_figure_reads_the_same_on_every_path(tmp_path_factory, drawn):
+    tenths, form = drawn
+    assert v.read_number(form, v.FRACTIONAL) == tenths / 10
+    grids = register_grids(previous_cell=form)
+    for path, result in (("csv", via_csv(tmp_path_factory.mktemp("csv"), grids)), ("workbook", via_workbook(grids)),
+                         ("xlwings", via_xlwings(grids))):
+        prev = result.previous_tidy.set_index(["enhed", "linje"])     # last year's published status
+        assert prev.loc[("KK", "Løntilskud"), "status"] == tenths / 10, path
 
 
 @pytest.mark.parametrize("form", ["1.500", "2,5", "1.084,5"])
