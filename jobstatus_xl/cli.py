@@ -2,6 +2,7 @@
 
     jobstatus-xl demo                      tables 1–9 of the 2024 note from the bundled demo data
     jobstatus-xl status [INPUT] --year Y   status from a folder of CSV files or a workbook
+    jobstatus-xl prognose [INPUT] --pr D   year to date and year-end forecast at status date D
     jobstatus-xl refresh WORKBOOK.xlsm     refresh a workbook's status sheets without Excel
     jobstatus-xl check PATH                reconcile a published note's tables (fejl vs afrunding)
     jobstatus-xl notat [INPUT] --out F     the status note as Word (.docx) or PDF
@@ -219,12 +220,17 @@ def _add_status(sub) -> None:
     p.set_defaults(func=_status)
 
 
-def _add_input(p: argparse.ArgumentParser) -> None:
-    """INDDATA and the period flags, as `status`, `notat` and `projektmappe` take them."""
+def _add_source(p: argparse.ArgumentParser) -> None:
+    """INDDATA and --year, as every verb that reads input takes them."""
     p.add_argument("input", nargs="?", type=Path, metavar="INDDATA", help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx "
                    "i skabelonens layout. Standard: demodata.")
     p.add_argument("--year", type=_year, metavar="ÅR", help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
                    "er standard året på arket Indstillinger.")
+
+
+def _add_input(p: argparse.ArgumentParser) -> None:
+    """INDDATA and the period flags, as `status`, `notat` and `projektmappe` take them."""
+    _add_source(p)
     p.add_argument("--from", dest="start", type=_date, metavar="DATO", help="Periodens første dag (standard: 1. januar).")
     p.add_argument("--to", dest="end", type=_date, metavar="DATO", help="Periodens sidste dag (standard: 31. december).")
     p.add_argument("--basis", choices=["kalenderdage", "hverdage"],
@@ -302,7 +308,8 @@ def _read_input(args) -> tuple:
         return raw, Settings(args.year or sheet.year,
                              args.start or (sheet.start if not args.year or args.year == sheet.year else None),
                              args.end or (sheet.end if not args.year or args.year == sheet.year else None),
-                             args.basis or sheet.basis, args.reference_month or sheet.reference_month)
+                             args.basis or sheet.basis, args.reference_month or sheet.reference_month,
+                             sheet.status_date if not args.year or args.year == sheet.year else None)
     if args.year is None:
         raise InputError([Finding(FEJL, COMMAND_LINE, "Angiv opgørelsesåret med --year, fx --year 2024.")])
     settings = Settings(args.year, args.start, args.end, args.basis or "kalenderdage", args.reference_month)
@@ -315,6 +322,30 @@ def _read_input(args) -> tuple:
                                   ".xlsm/.xlsx-projektmappe.")])
     raise InputError([Finding(FEJL, str(path), "Inddata skal være en mappe med CSV-filer eller en "
                               ".xlsm/.xlsx-projektmappe i skabelonens layout.")])
+
+
+def _add_prognose(sub) -> None:
+    p = sub.add_parser("prognose", help="Status til dato og prognose for årets slutstatus: når vi målet i år?")
+    _add_source(p)      # the period is always the whole year: no --from/--to
+    p.add_argument("--pr", type=_date, metavar="DATO", help="Opgørelsesdatoen ('opgjort pr.'), fx 2024-06-30. Standard: "
+                   "'Opgjort pr.' på arket Indstillinger, ellers den seneste startdato i registret inden for året.")
+    p.add_argument("--basis", choices=["kalenderdage", "hverdage"], help="Opgørelsesgrundlag for helårspersoner "
+                   "(standard: kalenderdage; for en projektmappe: arket Indstillinger).")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="Udskriftens form (standard: table).")
+    p.set_defaults(func=_prognose, start=None, end=None, reference_month=None)
+
+
+def _prognose(args) -> int:
+    from .engine.prognose import forecast
+    raw, settings = _read_input(args)
+    if args.pr is not None:
+        fc = forecast(raw, settings, args.pr, source=COMMAND_LINE, column="--pr")
+    else:
+        from .sheets import SHEET_SETTINGS, settings_row
+        fc = forecast(raw, settings, source=SHEET_SETTINGS, row=settings_row("OpgjortPr"), column="Værdi") \
+            if settings.status_date else forecast(raw, settings, source=COMMAND_LINE, column="--pr")
+    say({"table": report.render_forecast, "csv": report.forecast_to_csv, "json": report.forecast_to_json}[args.format](fc))
+    return 0
 
 
 def _add_refresh(sub) -> None:
@@ -381,7 +412,8 @@ def _build_template(args) -> int:
     return 0
 
 
-VERBS = (_add_demo, _add_status, _add_notat, _add_projektmappe, _add_refresh, _add_check, _add_build_template)
+VERBS = (_add_demo, _add_status, _add_prognose, _add_notat, _add_projektmappe, _add_refresh, _add_check,
+         _add_build_template)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -91,3 +91,48 @@ def to_json(result: Result) -> str:
 
 def finding_dict(f: Finding) -> dict:
     return {"alvor": f.alvor, "kilde": f.kilde, "raekke": f.raekke, "kolonne": f.kolonne, "besked": f.besked}
+
+
+# ---------------------------------------------------------------- the year-end forecast (issue 13)
+
+def forecast_to_csv(fc) -> str:
+    """`engine.prognose.CSV_COLUMNS`, one row per unit and line, unrounded; empty where a figure
+    does not apply."""
+    from .engine.prognose import CSV_COLUMNS
+    out = fc.table[CSV_COLUMNS].copy().astype(object)
+    for col in ("enhed", "linje"):
+        out[col] = out[col].map(neutralise)
+    for col in CSV_COLUMNS[3:]:
+        out[col] = [_exact(v) for v in out[col]]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def forecast_to_json(fc) -> str:
+    def rows(frame: pd.DataFrame) -> list[dict]:
+        return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
+                for rec in frame.to_dict(orient="records")]
+    return json.dumps({"aar": fc.settings.year, "opgjort_pr": fc.pr.isoformat(), "grundlag": fc.settings.basis,
+                       "prognose": rows(fc.table), "maaneder": rows(fc.monthly),
+                       "bemaerkninger": [finding_dict(f) for f in fc.findings]}, ensure_ascii=False, indent=2)
+
+
+def render_forecast(fc) -> str:
+    from .engine.prognose import FORECAST_HEADER, FORECAST_NOTES, forecast_rows, forecast_title
+    from .engine.rules import UNIT_NAMES
+    from .engine.tables import format_number, format_percent
+    parts = [forecast_title(fc), "Tal er afrundet som i noten (halve op, fra uafrundede tal).", ""]
+    for enhed in dict.fromkeys(fc.table["enhed"]):
+        rows = [(label, [(format_percent(v) if p else format_number(v)) for v, p in zip(vals, pcts)])
+                for label, vals, pcts in forecast_rows(fc, enhed)]
+        label_w = max(len(enhed), *(len(r[0]) for r in rows))
+        widths = [max(len(h), *(len(r[1][i]) for r in rows)) for i, h in enumerate(FORECAST_HEADER)]
+        parts.append(f"{enhed}: {UNIT_NAMES.get(enhed, enhed)}")
+        parts.append(enhed.ljust(label_w) + "".join("  " + h.rjust(w) for h, w in zip(FORECAST_HEADER, widths)))
+        parts.append("-" * (label_w + sum(w + 2 for w in widths)))
+        for label, vals in rows:
+            parts.append(label.ljust(label_w) + "".join("  " + v.rjust(w) for v, w in zip(vals, widths)))
+        parts.append("")
+    parts += FORECAST_NOTES
+    if fc.findings:
+        parts += ["", f"Bemærkninger ({len(fc.findings)}):"] + [f"  {f}" for f in fc.findings]
+    return "\n".join(parts)

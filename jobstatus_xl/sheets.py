@@ -54,6 +54,9 @@ SETTINGS = [
     Setting("Periode til", "PeriodeTil", "Sidste dag i perioden. Tom = 31. december."),
     Setting("Grundlag", "Grundlag", "kalenderdage (som i noten) eller hverdage (Danmarks Statistiks fuldtidspersoner)."),
     Setting("Referencemåned for fleksjob", "Referencemaaned", "En dag i måneden, hvor fleksjobansatte tælles. Tom = periodens sidste måned."),
+    Setting("Opgjort pr.", "OpgjortPr", "Opgørelsesdato for arket 'Prognose', fx 30-06-2024: status til dato, sikker "
+            "årsstatus (forløb startet senest denne dag) og prognose for året med lav og høj værdi. Datoen skal ligge "
+            "i året. Tom = ingen prognose."),
 ]
 SETTINGS_HEADER = ["Indstilling", "Værdi", "Forklaring"]
 
@@ -73,7 +76,8 @@ def table_sheet(number: int) -> str:
     return f"Tabel {number}"
 
 
-OWNED_SHEETS = [SHEET_OVERVIEW] + [table_sheet(n) for n in range(1, len(TABLE_UNITS) + 1)] + [SHEET_CHECK]
+SHEET_PROGNOSE = "Prognose"
+OWNED_SHEETS = [SHEET_OVERVIEW] + [table_sheet(n) for n in range(1, len(TABLE_UNITS) + 1)] + [SHEET_CHECK, SHEET_PROGNOSE]
 
 FMT_NUMBER = "#,##0"
 FMT_PCT = '0" pct."'
@@ -231,6 +235,10 @@ def result_grids(result: Result) -> list[SheetGrid]:
     out = [overview_grid(result, grids)]
     out += [grids[n] for n in sorted(grids)]
     out.append(findings_grid(result.findings))
+    # Always written: without a status date the sheet says so, rather than keep an old forecast.
+    out.append(prognose_grid(result.forecast) if result.forecast is not None else empty_prognose_grid(
+        s.year, f"Ingen prognose: skriv en dato i 'Opgjort pr.' på arket '{SHEET_SETTINGS}', fx 30-06-{s.year}, "
+                "og klik 'Opdater alle tabeller'."))
     return out
 
 
@@ -350,7 +358,7 @@ def settings_from_grid(grid: list[list] | None) -> Settings:
         findings.append(Finding(FEJL, SHEET_SETTINGS, f"Året '{show(values['Aar'])}' er ikke et årstal. Skriv fx 2024.",
                                 raekke=settings_row("Aar"), kolonne="Værdi"))
     dates = {}
-    for name in ("PeriodeFra", "PeriodeTil", "Referencemaaned"):
+    for name in ("PeriodeFra", "PeriodeTil", "Referencemaaned", "OpgjortPr"):
         try:
             dates[name] = read_date(values[name])
         except Unreadable as exc:
@@ -364,7 +372,7 @@ def settings_from_grid(grid: list[list] | None) -> Settings:
                                 raekke=settings_row("Grundlag"), kolonne="Værdi"))
     if findings:
         raise InputError(findings)
-    return Settings(year, dates["PeriodeFra"], dates["PeriodeTil"], basis, dates["Referencemaaned"])
+    return Settings(year, dates["PeriodeFra"], dates["PeriodeTil"], basis, dates["Referencemaaned"], dates["OpgjortPr"])
 
 
 def raw_input_from_grids(grids: dict[str, list[list] | None]) -> tuple[RawInput, Settings]:
@@ -395,10 +403,11 @@ TEMPLATE_YEAR = 2024
 def settings_grid(settings: Settings) -> SheetGrid:
     cells = [list(SETTINGS_HEADER)]
     values = {"Aar": settings.year, "PeriodeFra": settings.start, "PeriodeTil": settings.end,
-              "Grundlag": settings.basis, "Referencemaaned": settings.reference_month}
+              "Grundlag": settings.basis, "Referencemaaned": settings.reference_month,
+              "OpgjortPr": settings.status_date}
     for s in SETTINGS:
         cells.append([s.label, values[s.name], s.help])
-    return SheetGrid(SHEET_SETTINGS, cells, formats={f"B{settings_row('PeriodeFra')}:B{settings_row('Referencemaaned')}": FMT_DATE})
+    return SheetGrid(SHEET_SETTINGS, cells, formats={f"B{settings_row('PeriodeFra')}:B{settings_row('OpgjortPr')}": FMT_DATE})
 
 
 def input_grid(sheet: str, frame: pd.DataFrame | None = None) -> SheetGrid:
@@ -428,4 +437,81 @@ def template_grids(settings: Settings | None = None) -> list[SheetGrid]:
         y = year - 1 if number == 2 else year
         grids.append(empty_status_grid(number, enhed, y, "Ingen tal endnu: klik 'Opdater alle tabeller' under fanen Jobordninger."))
     grids.append(findings_grid([], "Kontrol af inddata (ikke kørt endnu)"))
+    grids.append(empty_prognose_grid(year, f"Ingen prognose endnu: skriv en dato i 'Opgjort pr.' på arket "
+                                           f"'{SHEET_SETTINGS}' og klik 'Opdater alle tabeller' under fanen Jobordninger."))
     return grids
+
+
+# ---------------------------------------------------------------- the forecast sheet (issue 13)
+
+PROGNOSE_HEADER = ["Enhed", "Linje"]          # + engine.prognose.FORECAST_HEADER
+PROGNOSE_UNITS = [KK] + [u for u in UNIT_NAMES if u != KK]
+MONTHS_DA = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+MONTH_HEADER = ["Faktisk", "Prognose", "Lav", "Høj", "Måltal"]
+MONTH_COL = 12          # L: each unit's monthly block (Samlet helårspersoner), charted by the template
+MONTH_BLOCK = 15        # rows per unit block: header, 12 months, two blank
+PROGNOSE_WIDTH = MONTH_COL + len(MONTH_HEADER)
+
+
+def month_block_row(k: int) -> int:
+    """1-based header row of the k-th unit's (PROGNOSE_UNITS order) monthly block."""
+    return HEADER_ROW + MONTH_BLOCK * k
+
+
+def _prognose_cells(title: str, subtitle: str) -> list[list]:
+    from .engine.prognose import FORECAST_HEADER
+    rows = HEADER_ROW + MONTH_BLOCK * len(PROGNOSE_UNITS)
+    cells = [[None] * PROGNOSE_WIDTH for _ in range(rows)]
+    cells[0][0], cells[1][0] = title, subtitle
+    cells[HEADER_ROW - 1][:2 + len(FORECAST_HEADER)] = PROGNOSE_HEADER + FORECAST_HEADER
+    for k, enhed in enumerate(PROGNOSE_UNITS):
+        r = month_block_row(k) - 1
+        cells[r][MONTH_COL - 1:] = [f"{enhed}: helårspersoner pr. måned"] + MONTH_HEADER
+        for m, name in enumerate(MONTHS_DA, start=1):
+            cells[r + m][MONTH_COL - 1] = name
+    return cells
+
+
+def empty_prognose_grid(year: int, message: str) -> SheetGrid:
+    """The forecast sheet without figures: headers, month labels, and what to do."""
+    return SheetGrid(SHEET_PROGNOSE, _prognose_cells(f"Prognose for {year}: når vi målet i år?", message))
+
+
+def prognose_grid(fc) -> SheetGrid:
+    """The forecast table for KK and each forvaltning (A..J) and each unit's monthly helårspersoner
+    of the group (Samlet) beside it: actual, forecast, band and target, for the template's charts."""
+    from .engine.prognose import FORECAST_NOTES, forecast_rows, forecast_title
+    cells = _prognose_cells(forecast_title(fc), "Tal er uafrundede og vises afrundet som i noten. Diagrammerne "
+                            "viser helårspersoner pr. måned for ordningerne samlet; måltallet er det gennemsnit, "
+                            "året skal nå.")
+    r = HEADER_ROW
+    for enhed in PROGNOSE_UNITS:
+        for label, values, pct in forecast_rows(fc, enhed):
+            row = [enhed, label] + [_pct(v) if p else _num(v) for v, p in zip(values, pct)]
+            if r >= len(cells):
+                cells.append([None] * PROGNOSE_WIDTH)
+            cells[r][:len(row)] = row
+            r += 1
+    last = r
+    for note in [None] + FORECAST_NOTES + [f"Advarsel: {f.besked}" for f in fc.notes]:
+        if r >= len(cells):
+            cells.append([None] * PROGNOSE_WIDTH)
+        cells[r][0] = note
+        r += 1
+    m = fc.monthly
+    samlet = m[m["linje"] == "Samlet"]
+    for k, enhed in enumerate(PROGNOSE_UNITS):
+        rows = samlet[samlet["enhed"] == enhed].set_index("maaned")
+        top = month_block_row(k)
+        for month in range(1, 13):
+            if month not in rows.index:
+                continue
+            x = rows.loc[month]
+            # the forecast line starts in the status date's month, where it meets the actual line
+            ahead = dt.date(fc.settings.year, month, 1) > fc.pr.replace(day=1) or month == fc.pr.month
+            cells[top + month - 1][MONTH_COL:] = [_num(x["faktisk"])] + [
+                _num(x[c]) if ahead else None for c in ("prognose", "prognose_lav", "prognose_hoej")] + [_num(x["maaltal"])]
+    bottom = month_block_row(len(PROGNOSE_UNITS) - 1) + 12
+    formats = {f"C{HEADER_ROW + 1}:H{last}": FMT_NUMBER, f"I{HEADER_ROW + 1}:J{last}": FMT_PCT,
+               f"{a1(HEADER_ROW + 1, MONTH_COL + 1)}:{a1(bottom, PROGNOSE_WIDTH)}": FMT_NUMBER}
+    return SheetGrid(SHEET_PROGNOSE, cells, {}, formats)

@@ -284,3 +284,27 @@ def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=N
     header = [[u] + columns(year)]
     body = [[label] + [xc.excel_value(v) for v in row] for label, row in zip(table.frame.index, table.frame.to_numpy())]
     return header + body
+
+
+# ---------------------------------------------------------------- the year-end forecast (issue 13)
+
+@xw.func
+@xw.arg("unit", doc=DOC["unit"], **_CELL)
+@xw.arg("line", doc="Linjen: en ordning (fx Virksomhedspraktik), Samlet, Fleksjob eller Samlet målopfyldelse.", **_CELL)
+@xw.arg("status_date", doc="Opgørelsesdatoen ('opgjort pr.'), fx 30-06-2024. Året er datoens år.", **_CELL)
+@xw.arg("forloeb_table", doc=DOC["forloeb_table"], **_RANGE)
+@xw.arg("fleksjob_table", doc=DOC["fleksjob_table"], **_RANGE)
+@xw.arg("measure", doc="Valgfri: prognose (standard), sikker, til dato, lav, høj, måltal, målopfyldelse eller "
+        "sikker målopfyldelse.", **_CELL)
+@xw.arg("basis", doc=DOC["basis"], **_CELL)
+@xw.arg("targets_table", doc=DOC["targets_table"], **_RANGE)
+@xw.arg("weights_table", doc=DOC["weights_table"], **_RANGE)
+@_cell_errors
+def PROGNOSE(unit, line, status_date, forloeb_table, fleksjob_table, measure=None, basis=None, targets_table=None,
+             weights_table=None):
+    """Status til dato og prognose for årets slutstatus for én forvaltning (eller KK) og én linje, som på
+    arket Prognose: sikker (forløb startet senest på datoen), prognose med nye forløb, lav og høj.
+    Målopfyldelse som brøk. Uafrundet."""
+    from .prognose_cell import forecast_cell
+    return forecast_cell(unit, line, status_date, forloeb_table, fleksjob_table, measure, basis, targets_table,
+                         weights_table)

@@ -56,7 +56,7 @@ from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
 from .engine.values import FRACTIONAL, WHOLE, Unreadable, read_date, read_number
 from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, OWNED_SHEETS,
                      SHEET_CHECK, SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_OVERVIEW, SHEET_SETTINGS,
-                     SHEET_TIDLIGERE, FMT_DATE, NOTE_FONT, SheetGrid, raw_input_from_grids, result_grids,
+                     SHEET_TIDLIGERE, SHEET_PROGNOSE, FMT_DATE, NOTE_FONT, SheetGrid, raw_input_from_grids, result_grids,
                      a1, row_styles)
 from .xlsxguard import check_package
 
@@ -227,6 +227,8 @@ SHEET_WIDTHS = {
     SHEET_SETTINGS: {"A": 28, "B": 14, "C": 90},
     SHEET_OVERVIEW: {"A": 8, "B": 44, "C": 16, "D": 16, "E": 17, "F": 9},
     SHEET_CHECK: {"A": 10, "B": 16, "C": 8, "D": 16, "E": 100},
+    SHEET_PROGNOSE: {"A": 8, "B": 44, "C": 15, "D": 16, "E": 11, "F": 9, "G": 9, "H": 9, "I": 21, "J": 23, "K": 3,
+                     "L": 30, "M": 10, "N": 10, "O": 10, "P": 10, "Q": 10},
 }
 
 

@@ -35,9 +35,11 @@ EXPECTED_SIGNATURES = {
     "STATUS_FLEKSJOB": ["unit", "units", "start_dates", "end_dates", "reference_date", "ids"],
     "STATUSTABEL": ["unit", "report_year", "forloeb_table", "fleksjob_table", "period_start", "period_end", "basis",
                     "targets_table", "weights_table"],
+    "PROGNOSE": ["unit", "line", "status_date", "forloeb_table", "fleksjob_table", "measure", "basis", "targets_table",
+                 "weights_table"],
 }
 OPTIONAL = {"basis", "hours_per_week", "ids", "targets_table", "weights_table"}
-OPTIONAL_BY_FUNCTION = {"STATUSTABEL": OPTIONAL | {"period_start", "period_end"}}
+OPTIONAL_BY_FUNCTION = {"STATUSTABEL": OPTIONAL | {"period_start", "period_end"}, "PROGNOSE": OPTIONAL | {"measure"}}
 DANISH = re.compile(r"[æøåÆØÅ]|\b(og|eller|for|med|som|i|en|et|fx|dag|tom|valgfri)\b")
 
 

@@ -18,8 +18,8 @@ from .helaarspersoner import BASES
 from .periods import Period
 from .register import excel_error_findings, factorize_frame, parse_register
 from .rules import YearRules, load_rules, year_rows
+from .status import FORVALTNINGER, SAMLET, Register, aggregate, aggregates_from_table, compute_status
 from .values import FRACTIONAL, WHOLE, dansk_tal, fold_key, is_blank, number_problem, numbers_of
-from .status import FORVALTNINGER, SAMLET, aggregate, aggregates_from_table, compute_status
 from .tables import NoteTable, note_tables
 
 
@@ -39,6 +39,7 @@ class Settings:
     end: dt.date | None = None
     basis: str = "kalenderdage"
     reference_month: dt.date | None = None   # any day in the fleksjob reference month
+    status_date: dt.date | None = None       # "opgjort pr." of the year-end forecast (engine/prognose)
 
     @property
     def period(self) -> Period:
@@ -62,10 +63,24 @@ class Result:
     previous_tidy: pd.DataFrame | None
     tables: list[NoteTable]
     findings: list[Finding] = field(default_factory=list)
+    forecast: object | None = None     # engine.prognose.Forecast when settings.status_date is given
 
 
-def compute(raw: RawInput, settings: Settings) -> Result:
-    """Parse, check and compute everything. Raises `InputError` (with all findings) on any error."""
+@dataclass
+class Parsed:
+    """The checked input, before any figure is computed: what every computation starts from."""
+
+    settings: Settings
+    rules: YearRules
+    register: Register
+    period: Period
+    reference: Period | None
+    previous: pd.DataFrame | None        # previous year's aggregates, rows of that year
+    findings: list[Finding]
+
+
+def parse_input(raw: RawInput, settings: Settings) -> Parsed:
+    """Parse and check everything. Raises `InputError` (with all findings) on any error."""
     findings: list[Finding] = []
     if settings.basis not in BASES:
         raise InputError([Finding(FEJL, "indstillinger", f"Ukendt opgørelsesgrundlag '{settings.basis}'. "
@@ -119,17 +134,30 @@ def compute(raw: RawInput, settings: Settings) -> Result:
     findings = _one_per_cell(findings)
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
+    return Parsed(settings, rules, register, period, reference, prev, findings)
+
+
+def compute(raw: RawInput, settings: Settings) -> Result:
+    """Parse, check and compute everything. Raises `InputError` (with all findings) on any error."""
+    p = parse_input(raw, settings)
+    findings, rules, prev = p.findings, p.rules, p.previous
     try:
-        agg = aggregate(register, rules, period, settings.basis, reference)
+        agg = aggregate(p.register, rules, p.period, settings.basis, p.reference)
     except ValueError as exc:  # e.g. a weekend-only period on the weekday basis
         raise InputError(_ordered(findings + [Finding(FEJL, "indstillinger", str(exc), kolonne="grundlag")])) from None
     tidy = compute_status(agg, rules)
-    findings += _plausibility(tidy, agg, rules, raw, register)
+    findings += _plausibility(tidy, agg, rules, raw, p.register)
     previous_tidy = None
     if prev is not None and not prev.empty:
-        prev_rules = load_rules(prev_year)
+        prev_rules = load_rules(settings.year - 1)
         previous_tidy = compute_status(aggregates_from_table(prev, prev_rules), prev_rules)
-    return Result(settings, rules, tidy, previous_tidy, note_tables(tidy, previous_tidy, period), _ordered(findings))
+    forecast = None
+    if settings.status_date is not None:
+        from .prognose import forecast_parsed   # prognose builds on this module
+        forecast = forecast_parsed(p, settings.status_date)
+        findings = findings + forecast.notes
+    return Result(settings, rules, tidy, previous_tidy, note_tables(tidy, previous_tidy, p.period),
+                  _ordered(findings), forecast)
 
 
 MAX_PLAUSIBLE_ATTAINMENT = 3.0     # above 300 pct. no real year has been: a sign of wrong input

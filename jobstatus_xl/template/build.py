@@ -39,6 +39,8 @@ from ..engine.rules import KK, forvaltninger
 from ..sheets import (INPUT_COLUMNS, INPUT_TABLE_NAMES, OVERVIEW_HEADER, SETTINGS, SHEET_FLEKSJOB, SHEET_FORLOEB,
                       SHEET_MAALTAL, SHEET_OVERVIEW, SHEET_SETTINGS, SHEET_TIDLIGERE, SHEET_VAEGTE, TABLE_UNITS,
                       settings_row, template_grids)
+from ..sheets import (MONTH_COL, MONTH_HEADER, PROGNOSE_UNITS, PROGNOSE_WIDTH, SHEET_PROGNOSE, a1,
+                      month_block_row)
 from ..workbook import add_relationship, style_sheet, write_grid
 from .vba_project import VbaModule, build_vba_project, inject_vba_project, modules_from_files
 
@@ -243,6 +245,38 @@ def _overview_charts(ws) -> None:
     bar_chart("Samlet målopfyldelse pr. enhed (vægtet gennemsnit)", [5], "A34")
 
 
+def _prognose_charts(ws) -> None:
+    """One line chart per unit of its monthly block on the Prognose sheet (values written by the
+    refresh): actual, forecast, its low and high, and the target."""
+    from openpyxl.chart import LineChart, Reference, Series
+
+    looks = {"Faktisk": ("1F4E79", None, 28000), "Prognose": ("2E75B6", "dash", 28000),
+             "Lav": ("9DC3E6", "sysDot", 15000), "Høj": ("9DC3E6", "sysDot", 15000),
+             "Måltal": ("C00000", "dash", 22000)}
+    for k, enhed in enumerate(PROGNOSE_UNITS):
+        top = month_block_row(k)
+        chart = LineChart()
+        chart.title = f"{enhed}: helårspersoner pr. måned, faktisk og prognose"
+        for i, name in enumerate(MONTH_HEADER):
+            s = Series(Reference(ws, min_col=MONTH_COL + 1 + i, min_row=top + 1, max_row=top + 12), title=name)
+            colour, dash, width = looks[name]
+            s.graphicalProperties.line.solidFill = colour
+            if dash:
+                s.graphicalProperties.line.dashStyle = dash
+            s.graphicalProperties.line.width = width
+            s.marker.symbol = "none"
+            s.smooth = False
+            chart.series.append(s)
+        chart.set_categories(Reference(ws, min_col=MONTH_COL, min_row=top + 1, max_row=top + 12))
+        chart.y_axis.title = "Helårspersoner"
+        chart.y_axis.number_format = "#,##0"
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.legend.position = "b"
+        chart.width, chart.height = 16, 7.5
+        ws.add_chart(chart, f"{a1(top, PROGNOSE_WIDTH + 2)}")
+
+
 def _conf_sheet(wb):
     from openpyxl.styles import Font
     ws = wb.create_sheet(CONF_SHEET)
@@ -277,6 +311,8 @@ def template_sheets_workbook():
             _settings_extras(wb, ws)
         elif grid.name == SHEET_OVERVIEW:
             _overview_charts(ws)
+        elif grid.name == SHEET_PROGNOSE:
+            _prognose_charts(ws)
     _conf_sheet(wb)
     wb.active = 0
     wb.calculation.calcId = CALC_ID

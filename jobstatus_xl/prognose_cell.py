@@ -1,0 +1,72 @@
+"""The worksheet function PROGNOSE's reading of its arguments (udfs.py holds only the decorated
+function): which figure a cell asks for, which line, and the input tables as the engine takes them.
+No xlwings here; bad input raises `xlconvert.CellError` with the Danish text the cell shows."""
+
+from __future__ import annotations
+
+from . import xlconvert as xc
+from .engine.pipeline import RawInput, Settings
+from .engine.prognose import Forecast, forecast
+from .engine.register import fold_key
+from .engine.status import SAMLET, SAMLET_MAAL
+from .sheets import SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_VAEGTE, _nonempty, table_from_grid
+
+# What a cell may ask for (Danish, as typed) -> the forecast table's column.
+MEASURES = {
+    "prognose": "prognose_aarsstatus",
+    "sikker": "sikker_aarsstatus",
+    "til dato": "status_til_dato",
+    "lav": "prognose_lav",
+    "høj": "prognose_hoej",
+    "måltal": "maaltal",
+    "målopfyldelse": "prognose_maalopfyldelse",
+    "sikker målopfyldelse": "sikker_maalopfyldelse",
+}
+_MEASURE_KEYS = {fold_key(k): v for k, v in MEASURES.items()}
+_MEASURE_KEYS.update({"hoj": "prognose_hoej", "hoej": "prognose_hoej"})
+
+
+def measure_column(value) -> str:
+    value = xc.single(value, "målet")
+    if xc.is_blank(value):
+        return MEASURES["prognose"]
+    column = _MEASURE_KEYS.get(fold_key(value))
+    if column is None:
+        raise xc.CellError(f"ukendt tal '{value}'; skriv et af: {', '.join(MEASURES)}")
+    return column
+
+
+def line_name(value) -> str:
+    """A group scheme, Samlet, the fleksjob scheme or Samlet målopfyldelse."""
+    value = xc.single(value, "linjen")
+    if not xc.is_blank(value) and fold_key(value) in (fold_key(SAMLET), fold_key(SAMLET_MAAL)):
+        return SAMLET if fold_key(value) == fold_key(SAMLET) else SAMLET_MAAL
+    return xc.scheme(value)
+
+
+def table_input(forloeb_table, fleksjob_table, targets_table=None, weights_table=None) -> RawInput:
+    """The engine's raw input from table ranges with their header rows (tblForloeb[#Alle] ...);
+    an optional table left out or without rows means the bundled data for the year."""
+    def optional(sheet, value, what):
+        return _nonempty(table_from_grid(sheet, xc.table_grid(value, what, required=False), required=False))
+    return RawInput(forloeb=table_from_grid(SHEET_FORLOEB, xc.table_grid(forloeb_table, "forløbstabellen")),
+                    fleksjob=table_from_grid(SHEET_FLEKSJOB, xc.table_grid(fleksjob_table, "fleksjobtabellen")),
+                    maaltal=optional(SHEET_MAALTAL, targets_table, "måltalstabellen"),
+                    vaegte=optional(SHEET_VAEGTE, weights_table, "vægttabellen"))
+
+
+def forecast_cell(unit, line, status_date, forloeb_table, fleksjob_table, measure=None, basis=None,
+                  targets_table=None, weights_table=None):
+    """One figure of the forecast table: the engine's forecast for the status date's year."""
+    u = xc.unit(unit)
+    ln = line_name(line)
+    column = measure_column(measure)
+    pr = xc.one_date(status_date, "opgørelsesdatoen")
+    raw = table_input(forloeb_table, fleksjob_table, targets_table, weights_table)
+    fc: Forecast = forecast(raw, Settings(pr.year, basis=xc.basis(basis)), pr, source="PROGNOSE",
+                            column="opgørelsesdato")
+    rows = fc.table[(fc.table["enhed"] == u) & (fc.table["linje"] == ln)]
+    if rows.empty:
+        raise xc.CellError(f"linjen '{ln}' findes ikke i {pr.year}; brug en ordning, Samlet, "
+                           f"{fc.rules.fleksjob} eller Samlet målopfyldelse")
+    return xc.excel_value(rows[column].iloc[0])
