@@ -9,6 +9,7 @@ with "=" is a formula in Excel's English syntax, and a leading apostrophe is Exc
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
