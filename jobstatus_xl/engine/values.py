@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import is_excel_error, mask_cpr
-from .helaarspersoner import BASES  # noqa: F401 - the bases are the day-count rules' own; read here
+from .helaarspersoner import BASES   # the day-count rules define the bases; read_basis reads their names
 from .rounding import round_half_away
 
 WHOLE = "helt tal"
