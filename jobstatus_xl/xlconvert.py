@@ -23,7 +23,7 @@ from .engine import values
 from .engine.findings import CELL_ERROR_PREFIX, InputError, is_excel_error, mask_cpr
 from .engine.helaarspersoner import MAX_HOURS_PER_WEEK, days_in_period
 from .engine.periods import Period
-from .engine.rules import HELAARSPERSONER, KK, UNIT_NAMES
+from .engine.rules import HELAARSPERSONER, KK, UNIT_NAMES, all_schemes
 # The engine's one reader of values (numbers, dates, codes, folding): the functions read a cell
 # exactly as the ribbon's refresh reads a table.
 from .engine.values import SCHEME_ALIASES, Unreadable
@@ -375,7 +375,7 @@ def _ordninger() -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def known_schemes() -> tuple[str, ...]:
     """Every scheme of every bundled year (the functions that take an ordning have no year)."""
-    return tuple(dict.fromkeys(_ordninger()["ordning"]))
+    return all_schemes()
 
 
 @lru_cache(maxsize=1)

@@ -636,3 +636,25 @@ def test_typed_columns_give_the_same_findings_and_figures_as_text_columns():
     a_t, a_y = aggregate(reg_t, RULES, YEAR), aggregate(reg_y, RULES, YEAR)
     pd.testing.assert_frame_equal(a_y.schemes, a_t.schemes)
     assert a_t.schemes["status"].sum() > 0
+
+
+# ---------------------------------------------------------------- schemes of other years
+
+def test_a_year_whose_group_holds_a_scheme_of_another_year_computes_it():
+    # 2023's group holds Nytteindsats, which every year's parse also knows as "another year's scheme":
+    # the register once listed it twice and 2023 ended in "Categorical categories must be unique"
+    rules_2023 = load_rules(2023, maaltal=pd.DataFrame(
+        [["2023", u, "10", "5"] for u in UNITS], columns=["aar", "enhed", "maaltal_gruppe", "maaltal_fleksjob"]))
+    assert "Nytteindsats" in rules_2023.group
+    rows = [["P1", "BIF", "Nytteindsats", "2023-01-01", "2023-12-31"],
+            ["P2", "BIF", "Løntilskud", "2023-01-01", "2023-07-02"]]
+    register, findings = parse_register(frame(rows), None, rules_2023, Period.year(2023),
+                                        forloeb_source="forloeb.csv")
+    assert not [f for f in findings if f.alvor == FEJL], [str(f) for f in findings]
+    assert sorted(register.forloeb["ordning"].astype(str)) == ["Løntilskud", "Nytteindsats"]
+
+
+def test_another_years_scheme_is_known_and_not_counted():
+    _, findings = parse([OK, ["P2", "BIF", "Nytteindsats", "2024-01-01", None]])
+    f = one(findings, kolonne="ordning")
+    assert f.alvor == ADVARSEL and "Nytteindsats" in f.besked and "indgår ikke i 2024" in f.besked

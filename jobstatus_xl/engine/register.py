@@ -18,7 +18,7 @@ import pandas as pd
 from .findings import ADVARSEL, CPR_PATTERN, FEJL, Finding, is_excel_error
 from .helaarspersoner import MAX_HOURS_PER_WEEK
 from .periods import Period
-from .rules import KK, UNIT_NAMES, YearRules
+from .rules import KK, UNIT_NAMES, YearRules, all_schemes
 from .status import Register
 from .values import (_DATE_TYPES, FRACTIONAL, SCHEME_ALIASES, WHOLE, code_lookup, dansk_tal, dates_of, fold_key,
                      number_problem, numbers_of, numbers_per_value,
@@ -403,7 +403,9 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     schemes_all: list[str] = []
     if with_scheme:
         known_schemes = list(rules.group)
-        schemes_all = known_schemes + [rules.fleksjob, "Nytteindsats"]
+        # this year's group first (its codes are the group's positions), then every other scheme known
+        # from the year data; each name once (2023's group holds Nytteindsats itself)
+        schemes_all = list(dict.fromkeys(known_schemes + [rules.fleksjob, *all_schemes()]))
         sch_code, unk = _valid_codes(fz["ordning"], schemes_all, SCHEME_ALIASES)
         unk &= ~blank_row
         o_blank = unk & blanks["ordning"]

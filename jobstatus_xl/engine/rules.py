@@ -77,6 +77,12 @@ class YearRules:
         return {col: {str(k): float(v) for k, v in self.targets[col].items()} for col in self.targets.columns}
 
 
+def all_schemes() -> tuple[str, ...]:
+    """Every scheme of every bundled year, in the data's order: a scheme that is not in this year's
+    group (Nytteindsats in 2024) is known, so a row of it is "not counted this year", not "unknown"."""
+    return tuple(dict.fromkeys(_read_bundled("years/ordninger.csv")["ordning"]))
+
+
 def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFrame | None = None,
                ordninger: pd.DataFrame | None = None, *, maaltal_source: str = "maaltal",
                vaegte_source: str = "vaegte", first_row: int = 2) -> YearRules:
