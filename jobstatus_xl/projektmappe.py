@@ -14,6 +14,7 @@ import pandas as pd
 
 from .engine.findings import CPR_PATTERN, FEJL, Finding, InputError, mask_cpr
 from .engine.pipeline import RawInput, Result, Settings, Table, compute
+from .engine.values import plural
 from .engine.register import FLEKSJOB_COLUMNS, FORLOEB_COLUMNS, map_columns
 from .report import tidy_frame
 from .sheets import (SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_SETTINGS, SHEET_TIDLIGERE, SHEET_VAEGTE,
@@ -54,7 +55,7 @@ def cpr_findings(raw: RawInput) -> list[Finding]:
             hits = t.frame[col].astype(str).str.contains(CPR_PATTERN, regex=True).to_numpy()
             if hits.any():
                 first = int(hits.nonzero()[0][0])
-                out.append(Finding(FEJL, t.source, f"{int(hits.sum())} værdier ligner CPR-numre (fx "
+                out.append(Finding(FEJL, t.source, f"{plural(int(hits.sum()), 'værdi', 'værdier')} ligner CPR-numre (fx "
                                    f"{mask_cpr(t.frame[col].iloc[first])}). CPR-numre skrives aldrig i en "
                                    "projektmappe: erstat dem med pseudonyme id'er og prøv igen.",
                                    raekke=first + t.first_row, kolonne=str(col)))

@@ -32,7 +32,6 @@ from .engine.periods import Period
 from .engine.pipeline import RawInput, Settings
 from .engine.pipeline import compute as compute_result
 from .engine.status import weighted_attainment
-from .engine.tables import columns
 from .sheets import SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_VAEGTE, table_from_grid
 
 log = logging.getLogger(__name__)
@@ -295,7 +294,7 @@ def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=N
 
 def _rows(table) -> tuple[tuple, ...]:
     """A note table as STATUSTABEL spills it (header, then label and unrounded figures), immutable."""
-    header = (table.enhed, *columns(table.year))
+    header = (table.enhed, *table.frame.columns)     # the note's own header: "Antal forløb i perioden**" for a part of the year
     body = [(label, *(xc.excel_value(v) for v in row)) for label, row in zip(table.frame.index, table.frame.to_numpy())]
     return (header, *body)
 

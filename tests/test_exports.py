@@ -79,6 +79,7 @@ def test_projektmappe_writes_no_cpr_number(folder, tmp_path, cli):
     done = cli("projektmappe", folder, "--year", "2024", "--out", out)
     assert done.code == 2 and not out.exists()
     assert "forloeb.csv, række 7, kolonne 'id'" in done.err and "010203-XXXX" in done.err and "1234" not in done.err
+    assert "1 værdi ligner CPR-numre" in done.err       # one value: singular
 
 
 def test_projektmappe_takes_the_header_variants_the_folder_reader_takes(folder, tmp_path, cli):

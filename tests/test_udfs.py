@@ -351,6 +351,7 @@ def test_statustabel_half_year_and_targets_table():
     got = call_udf(udfs, "STATUSTABEL", one("KK"), one(2024), sheet_table(FORLOEB), sheet_table(FLEKS),
                    one("01-01-2024"), one(serial("2024-06-30")), one(None), targets)
     assert got[1][3] == 700                                   # KK's target: the sum of the forvaltninger's
+    assert got[0][-1] == "Antal forløb i perioden**"          # a half year's forløb overlap the period, not 2024
     half = Period(dt.date(2024, 1, 1), dt.date(2024, 6, 30))
     f = part(FORLOEB, None, got[1][0].split(" (")[0])
     assert got[1][1] == pytest.approx(hp.helaarspersoner(days(f["start"]), days(f["slut"]), half), rel=1e-12)
