@@ -12,7 +12,7 @@ import io
 import pytest
 import xlwings_harness as h
 from xlwings_harness import call_cell, one, serial
-from xlwings_harness import server_flavour_only  # noqa: F401  (autouse fixture)
+from xlwings_harness import fresh_udfcache, server_flavour_only  # noqa: F401  (fixtures)
 
 from jobstatus_xl import prognose_cell, udfcache, udfs
 from jobstatus_xl.engine.pipeline import RawInput, Settings, Table, demo_input
@@ -31,16 +31,11 @@ def test_runs_in_the_server_flavour():
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    udfcache.configure()
+def fresh_cache(fresh_udfcache):
     yield
-    udfcache.configure()
 
 
-def sheet_table(frame) -> list[list]:
-    """tblForloeb[#Alle] as Excel hands it over unconverted: header row, dates as serials, blanks None."""
-    return [list(frame.columns)] + [[(serial(v) if v else None) if c in ("start", "slut") else (v or None)
-                                     for c, v in zip(frame.columns, rec)] for rec in frame.itertuples(index=False)]
+sheet_table = h.table_range
 
 
 def cells(forloeb, fleks, status_date, expected: dict) -> dict:
