@@ -31,12 +31,14 @@ import ast
 import asyncio
 import datetime as dt
 import gc
+import io
 import json
 import os
 import shlex
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import types
@@ -57,16 +59,14 @@ def log(msg: str) -> None:
 
 
 def legacy_udfs(tmp: Path):
-    """udfs.py and xlconvert.py as they were at BASE, as a package beside jobstatus_xl (the engine
-    and sheets they import are today's; their interfaces are unchanged)."""
-    pkg = tmp / "jobstatus_xl_base"
-    pkg.mkdir(exist_ok=True)
-    for name in ("udfs.py", "xlconvert.py"):
-        text = subprocess.run(["git", "show", f"{BASE}:jobstatus_xl/{name}"], cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout
-        text = text.replace("from .engine", "from jobstatus_xl.engine").replace("from .sheets", "from jobstatus_xl.sheets")
-        (pkg / name).write_text(text, encoding="utf-8")
-    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    """The whole package as it was at BASE, as `jobstatus_xl_base` beside today's: its functions run
+    on the engine of their own time (relative imports), so no later change to the engine's internals
+    can break the comparison. Package data is read from today's package, whose files they share."""
+    archive = subprocess.run(["git", "archive", "--format=tar", BASE, "jobstatus_xl"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tf:
+        tf.extractall(tmp, filter="data")
+    (tmp / "jobstatus_xl").rename(tmp / "jobstatus_xl_base")
     sys.path.insert(0, str(tmp))
     import jobstatus_xl_base.udfs as base
     return base

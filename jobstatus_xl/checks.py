@@ -27,6 +27,8 @@ from .engine.reconcile import Afstemning, PublishedTable, SchemeRow, reconcile, 
 from .engine.register import column_list
 from .engine.rules import FLEKSJOB, UNIT_NAMES
 from .engine.tables import ROW_ANTAL
+from .engine.values import (FRACTIONAL, WHOLE, Ambiguous, Unreadable, code_lookup, dansk_tal, fold_key, is_blank,
+                            number_problem, read_decimal, read_year, show)
 from .sheets import FIRST_ROW, GRID_WIDTH, HEADER_ROW, SHEET_SETTINGS, TABLE_UNITS, settings_row, table_sheet
 from .xlsxguard import check_package, size_text
 
@@ -46,42 +48,10 @@ _SUFFIXES = (".xlsx", ".xlsm")
 
 # ---------------------------------------------------------------- numbers as printed or typed
 
-def _fold(text) -> str:
-    s = str(text).strip().lower().replace("æ", "ae").replace("ø", "o").replace("å", "aa")
-    return re.sub(r"[^a-z0-9]", "", s)
-
-
-def _show(value) -> str:
-    s = mask_cpr(str(value))
-    return s if len(s) <= 40 else s[:37] + "..."
-
-
-def _number(value) -> Fraction | None:
-    """A printed figure as an exact number; None when blank. Accepts 1084, "1.084", "84 pct.",
-    "84 %", "0,55"; raises ValueError otherwise."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError
-        return Fraction(value)
-    if not isinstance(value, str):
-        raise ValueError
-    s = value.replace("\u00a0", " ").strip()
-    s = re.sub(r"\s*(pct\.?|%)$", "", s, flags=re.IGNORECASE).replace(" ", "")
-    if s == "":
-        return None
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", s):     # Danish thousands separator: 1.084
-        s = s.replace(".", "")
-    elif re.fullmatch(r"-?\d+,\d+", s):             # Danish decimal comma: 0,55
-        s = s.replace(",", ".")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", s) or len(s) > 30:
-        raise ValueError
-    return Fraction(s)
+def _printed(value, whole: bool) -> tuple[Fraction, bool] | None:
+    """A printed figure exactly, and whether it was written with % or pct.; None when blank. The
+    engine's one reader: a whole figure reads 1.084 as 1084, a fractional one 0,55 as written."""
+    return read_decimal(value, WHOLE if whole else FRACTIONAL)
 
 
 class _Reader:
@@ -97,24 +67,28 @@ class _Reader:
         """A printed whole number. In a workbook (displayed=True) a cell may hold an unrounded value
         shown as a whole number; then the shown number (half away from zero) is what is printed."""
         try:
-            x = _number(value)
-        except ValueError:
-            self.error(kilde, f"'{_show(value)}' er ikke et tal. Skriv tallet, som det står i noten, fx 1084 "
-                       "eller 84.", raekke, kolonne)
+            # a workbook cell may hold an unrounded value shown rounded: it is no typo
+            read = _printed(value, whole=not (displayed and isinstance(value, float)))
+        except Unreadable as exc:
+            if isinstance(exc, Ambiguous):
+                self.error(kilde, f"{exc}.", raekke, kolonne)
+            elif number_problem(value, FRACTIONAL, "", "") is None:
+                self.error(kilde, f"'{show(value)}' er ikke et helt tal. Noten trykker hele tal; skriv tallet, "
+                           "som det står.", raekke, kolonne)
+            else:
+                self.error(kilde, f"'{show(value)}' er ikke et tal. Skriv tallet, som det står i noten, fx 1084 "
+                           "eller 84.", raekke, kolonne)
             return None
-        if x is None:
+        if read is None:
             return None
+        x = read[0]
         if x < 0:
-            self.error(kilde, f"{_show(value)} er negativ; tallene i en statustabel er aldrig negative.", raekke, kolonne)
+            self.error(kilde, f"{show(value)} er negativ; tallene i en statustabel er aldrig negative.", raekke, kolonne)
             return None
         if x.denominator != 1:
-            if not displayed:
-                self.error(kilde, f"'{_show(value)}' er ikke et helt tal. Noten trykker hele tal; skriv tallet, "
-                           "som det står.", raekke, kolonne)
-                return None
             x = Fraction(round_half_away(x))
         if x > 10**12:
-            self.error(kilde, f"{_show(value)} er urimeligt stort for en statustabel.", raekke, kolonne)
+            self.error(kilde, f"{show(value)} er urimeligt stort for en statustabel.", raekke, kolonne)
             return None
         return int(x)
 
@@ -122,36 +96,36 @@ class _Reader:
         """A weight as a share: 55, "55 %", "55 pct." and 0,55 all mean 0,55 (a number above 1, or one
         written with % or pct., is in percent)."""
         try:
-            x = _number(value)
-        except ValueError:
-            x = Fraction(-1)
-        if x is None:
+            read = _printed(value, whole=False)
+        except Unreadable:
+            read = (Fraction(-1), False)
+        if read is None:
             return None
+        x, written_in_percent = read
         if x < 0 or x > 100:
-            self.error(kilde, f"'{_show(value)}' er ikke en vægt. Skriv fx 55 (pct.) eller 0,55.", raekke, kolonne)
+            self.error(kilde, f"'{show(value)}' er ikke en vægt. Skriv fx 55 (pct.) eller 0,55.", raekke, kolonne)
             return None
-        in_percent = x > 1 or (isinstance(value, str) and re.search(r"%|pct", value, re.IGNORECASE))
+        in_percent = x > 1 or written_in_percent
         return x / 100 if in_percent else x
 
     def unit(self, value, kilde: str, raekke: int, kolonne: str) -> str | None:
-        code = str(value).strip() if value is not None else ""
-        for u in UNIT_NAMES:
-            if _fold(u) == _fold(code):
-                return u
-        near = difflib.get_close_matches(code.upper(), list(UNIT_NAMES), n=1, cutoff=0.5)
+        code = code_lookup(UNIT_NAMES).get(fold_key(value)) if value is not None else None
+        if code is not None:
+            return code
+        text = str(value).strip() if value is not None else ""
+        near = difflib.get_close_matches(text.upper(), list(UNIT_NAMES), n=1, cutoff=0.5)
         hint = f" Mente du '{near[0]}'?" if near else ""
-        self.error(kilde, f"Ukendt enhed '{_show(code)}'.{hint} Gyldige koder: {', '.join(UNIT_NAMES)}.", raekke, kolonne)
+        self.error(kilde, f"Ukendt enhed '{show(text)}'.{hint} Gyldige koder: {', '.join(UNIT_NAMES)}.", raekke, kolonne)
         return None
 
     def year(self, value, kilde: str, raekke: int, kolonne: str) -> int | None:
         try:
-            x = _number(value)
-        except ValueError:
+            x = read_year(value)
+        except Unreadable:
             x = None
-        if x is None or x.denominator != 1 or not 1990 <= x <= 2100:
-            self.error(kilde, f"'{_show(value)}' er ikke et årstal. Skriv fx 2024.", raekke, kolonne)
-            return None
-        return int(x)
+        if x is None:
+            self.error(kilde, f"'{show(value)}' er ikke et årstal. Skriv fx 2024.", raekke, kolonne)
+        return x
 
     def raise_if_any(self) -> None:
         if self.findings:
@@ -179,15 +153,15 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str
                                   f"kilobyte (grænsen er {size_text(MAX_CSV_BYTES)}). Er det den rigtige fil?")])
     table = read_csv_table(path)
     frame = table.frame
-    columns = {_fold(c): c for c in frame.columns}
-    missing = [c for c in required if _fold(c) not in columns]
+    columns = {fold_key(c): c for c in frame.columns}
+    missing = [c for c in required if fold_key(c) not in columns]
     if missing:
         raise InputError([Finding(FEJL, path.name, f"Kolonnen '{c}' mangler. Fundne kolonner: "
                                   f"{column_list(frame.columns)}.", raekke=1, kolonne=c)
                           for c in missing])
     out = []
     for i, rec in enumerate(frame.to_dict(orient="records")):
-        row = {_fold(k): v for k, v in rec.items()}
+        row = {fold_key(k): v for k, v in rec.items()}
         if all(str(v).strip() == "" for v in row.values()):
             continue
         out.append((i + table.first_row, row))
@@ -212,9 +186,9 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
             continue
         figures = {}
         for col, kind in _TOTALS_FIELDS.items():
-            if _fold(col) in rec:
+            if fold_key(col) in rec:
                 read = rd.whole if kind == "whole" else rd.weight
-                figures[col] = read(rec[_fold(col)], TOTALS_FILE, r, col)
+                figures[col] = read(rec[fold_key(col)], TOTALS_FILE, r, col)
         tot[(aar, enhed)] = figures
         where[(aar, enhed)] = r
         order.append((aar, enhed))
@@ -230,13 +204,13 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
             rd.error(ROWS_FILE, "Ordningen mangler.", r, "ordning")
             continue
         if len(ordning) > 80:
-            rd.error(ROWS_FILE, f"'{_show(ordning)}' er ikke navnet på en ordning.", r, "ordning")
+            rd.error(ROWS_FILE, f"'{show(ordning)}' er ikke navnet på en ordning.", r, "ordning")
             continue
         status = rd.whole(rec.get("status"), ROWS_FILE, r, "status")
         antal = rd.whole(rec.get("antalforloeb"), ROWS_FILE, r, "antal_forloeb")
         if aar is None or enhed is None:
             continue
-        key = (aar, enhed, _fold(ordning))
+        key = (aar, enhed, fold_key(ordning))
         if key in seen:
             rd.error(ROWS_FILE, f"{ordning} for {enhed} {aar} står to gange (også i række {seen[key]}). Slet den ene.",
                      r, "ordning")
@@ -244,11 +218,15 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
         seen[key] = r
         if (aar, enhed) not in tot and (aar, enhed) not in schemes and (aar, enhed) not in fleks:
             order.append((aar, enhed))
-        if _fold(ordning) == _fold(FLEKSJOB):
+        if fold_key(ordning) == fold_key(FLEKSJOB):
             fleks[(aar, enhed)] = (r, status)
         else:
             schemes.setdefault((aar, enhed), []).append(SchemeRow(ordning, status, antal))
     rd.raise_if_any()
+    if not order:
+        # headers only: "0 fejl" would claim a reconciliation that never happened
+        raise InputError([Finding(FEJL, f"{ROWS_FILE}, {TOTALS_FILE}", "Der er intet at afstemme: filerne har kun "
+                                  "overskrifter. Skriv tallene fra noten ind (én række pr. enhed og ordning).")])
 
     tables = []
     for aar, enhed in order:
@@ -353,26 +331,23 @@ def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int
         row = grid[r - 1] if r - 1 < len(grid) else []
         return row[_COL[c]] if _COL[c] < len(row) else None
 
-    def blank(v) -> bool:
-        return v is None or (isinstance(v, str) and not v.strip())
-
-    figures_present = any(not blank(cell(r, c)) for r in range(FIRST_ROW, len(grid) + 1) for c in "BCDEFG")
+    figures_present = any(not is_blank(cell(r, c)) for r in range(FIRST_ROW, len(grid) + 1) for c in "BCDEFG")
     if not figures_present:
         return None
     head = cell(HEADER_ROW, "A")
-    enhed = default_unit if blank(head) else rd.unit(head, sheet, HEADER_ROW, "A")
+    enhed = default_unit if is_blank(head) else rd.unit(head, sheet, HEADER_ROW, "A")
     if year is None:
         rd.error(sheet, f"Året kan ikke ses: skriv det i arket '{SHEET_SETTINGS}' (celle B{settings_row('Aar')}) eller "
                  "i titlen i celle A1 ('... for 2024').", 1, "A")
         return None
-    labels = {r: str(cell(r, "A")).strip() for r in range(FIRST_ROW, len(grid) + 1) if not blank(cell(r, "A"))}
-    r_antal = next((r for r, l in labels.items() if _fold(l) == _fold(ROW_ANTAL)), None)
+    labels = {r: str(cell(r, "A")).strip() for r in range(FIRST_ROW, len(grid) + 1) if not is_blank(cell(r, "A"))}
+    r_antal = next((r for r, l in labels.items() if fold_key(l) == fold_key(ROW_ANTAL)), None)
     if r_antal is None:
         rd.error(sheet, f"Rækken '{ROW_ANTAL}' mangler i kolonne A under ordningerne; statusarket skal have "
                  "skabelonens layout.", None, "A")
         return None
-    r_fleks = next((r for r, l in labels.items() if r > r_antal and _fold(l).startswith("fleksjob")), None)
-    r_samlet = next((r for r, l in labels.items() if r > r_antal and _fold(l).startswith("samletmaalopfyldelse")), None)
+    r_fleks = next((r for r, l in labels.items() if r > r_antal and fold_key(l).startswith("fleksjob")), None)
+    r_samlet = next((r for r, l in labels.items() if r > r_antal and fold_key(l).startswith("samletmaalopfyldelse")), None)
     group = [r for r in labels if r < r_antal]
 
     def whole(r, c):
@@ -380,7 +355,7 @@ def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int
 
     def first(c, rows, read):
         for r in rows:
-            if not blank(cell(r, c)):
+            if not is_blank(cell(r, c)):
                 return read(r, c)
         return None
 
@@ -440,9 +415,9 @@ def render(afstemning: Afstemning, source: str) -> str:
         width = max([len(a.felt) for a in items] + [4])
         lines.append(f"  {'År':<4}  {'Enhed':<5}  {'Felt':<{width}}  {'Trykt':>7}  {'Forventet':>9}")
         for a in items:
-            shown = "" if a.forventet is None else (f"{a.forventet:,}".replace(",", ".")
+            shown = "" if a.forventet is None else (dansk_tal(a.forventet, 0)
                                                     if isinstance(a.forventet, int) else str(a.forventet))
-            trykt = "" if a.trykt is None else f"{a.trykt:,}".replace(",", ".")
+            trykt = "" if a.trykt is None else dansk_tal(a.trykt, 0)
             lines.append(f"  {a.aar:<4}  {a.enhed:<5}  {a.felt:<{width}}  {trykt:>7}  {shown:>9}")
             lines.extend(textwrap.wrap(a.besked, width=100, initial_indent=" " * 15, subsequent_indent=" " * 15))
         lines.append("")

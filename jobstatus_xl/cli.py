@@ -22,7 +22,6 @@ Everything printed goes through `say` (CPR numbers masked, control characters ma
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import errno
 import os
 import re
@@ -34,6 +33,7 @@ from pathlib import Path
 from . import report
 from .engine.findings import FEJL, Finding, InputError, mask_cpr
 from .engine.pipeline import DEMO_SETTINGS, Settings, compute, demo_input
+from .engine.values import Unreadable, dansk_tal, read_date, read_year, show
 from .readers import read_folder
 
 PROG = "jobstatus-xl"
@@ -149,27 +149,21 @@ class DanishArgumentParser(argparse.ArgumentParser):
 
 # ================================================================ flag values
 
-def _date(text: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+def _flag(read, example: str):
+    """An argparse type from the engine's one reader of values: the same forms as a cell or CSV field."""
+    def parse(text: str):
         try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError(f"'{text}' er ikke en dato (brug fx 2024-06-30 eller 30-06-2024)")
+            value = read(text)
+        except Unreadable:
+            value = None
+        if value is None:
+            raise argparse.ArgumentTypeError(f"'{show(text)}' er ikke {example}")
+        return value
+    return parse
 
 
-MIN_YEAR, MAX_YEAR = 1900, 2200   # report years; the data holds facts for a few of them
-
-
-def _year(text: str) -> int:
-    try:
-        year = int(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' er ikke et årstal (brug fx --year 2024)") from None
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise argparse.ArgumentTypeError(f"{year} er ikke et opgørelsesår; angiv et årstal mellem {MIN_YEAR} og "
-                                         f"{MAX_YEAR}, fx --year 2024")
-    return year
+_date = _flag(read_date, "en dato (brug fx 2024-06-30 eller 30-06-2024)")
+_year = _flag(read_year, "et opgørelsesår (brug fx --year 2024)")
 
 
 # ================================================================ files we write
@@ -419,7 +413,7 @@ def _build_template(args) -> int:
         say("Advarsel: lxml er ikke installeret; skabelonen bliver ikke byte-identisk med den committede "
             "(openpyxl skriver XML anderledes uden lxml).", err=True)
     out = build_template(args.out)
-    say(f"Skabelon bygget: {out} ({out.stat().st_size:,} bytes)".replace(",", "."))
+    say(f"Skabelon bygget: {out} ({dansk_tal(out.stat().st_size, 0)} bytes)")
     return 0
 
 

@@ -22,6 +22,7 @@ from . import sheets
 from .engine import pipeline
 from .engine.findings import InputError, mask_cpr
 from .engine.pipeline import Result
+from .engine.values import FRACTIONAL, WHOLE, is_blank, plural, read_date, read_number
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def fill_demo(book: xw.Book | None = None) -> list[str]:
     for grid in empty:
         write_grid(book, grid, present, clear_below=False)
         _extend_table(present[grid.name.casefold()], grid)
-    filled = [f"{g.name} ({len(g.cells) - 1:,} rækker)".replace(",", ".") for g in empty]
+    filled = [f"{g.name} ({plural(len(g.cells) - 1, 'række', 'rækker')})" for g in empty]
     skipped = [g.name for g in grids if g not in empty]
     parts = []
     if filled:
@@ -175,14 +176,10 @@ def _read(sheet) -> list[list]:
 
 def _is_empty_input(values: list[list], header: list) -> bool:
     """No data below row 1, and a header that is blank or ours (never overwrite a user's columns)."""
-    if any(not _blank(v) for row in values[1:] for v in row):
+    if any(not is_blank(v) for row in values[1:] for v in row):
         return False
-    first = [v for v in (values[0] if values else []) if not _blank(v)]
+    first = [v for v in (values[0] if values else []) if not is_blank(v)]
     return not first or [str(v).strip().casefold() for v in first] == [str(h).casefold() for h in header]
-
-
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
 
 
 # ---------------------------------------------------------------- writing
@@ -268,24 +265,27 @@ def demo_grids() -> list[sheets.SheetGrid]:
     """The bundled synthetic register as input-sheet grids with real dates and numbers."""
     raw = pipeline.demo_input()
     typed = {
-        sheets.SHEET_FORLOEB: _typed(raw.forloeb.frame, dates=("start", "slut"), numbers=("timer_pr_uge",)),
+        sheets.SHEET_FORLOEB: _typed(raw.forloeb.frame, dates=("start", "slut"), numbers=(("timer_pr_uge", FRACTIONAL),)),
         sheets.SHEET_FLEKSJOB: _typed(raw.fleksjob.frame, dates=("start", "slut")),
-        sheets.SHEET_TIDLIGERE: _typed(raw.previous.frame, numbers=("aar", "status", "antal_forloeb")),
+        sheets.SHEET_TIDLIGERE: _typed(raw.previous.frame, numbers=(("aar", WHOLE), ("status", FRACTIONAL),
+                                                                    ("antal_forloeb", WHOLE))),
     }
     return [sheets.input_grid(name, frame) for name, frame in typed.items()]
 
 
 def _typed(frame: pd.DataFrame, dates=(), numbers=()) -> pd.DataFrame:
-    """Text columns to what a user's sheet holds. Object columns keep plain datetimes (pandas would
-    infer datetime64 and hand xlwings Timestamps)."""
+    """Text columns to what a user's sheet holds, read by the engine's one reader of values. Object
+    columns keep plain datetimes (pandas would infer datetime64 and hand xlwings Timestamps)."""
     out = frame.astype(object).copy()
     for col in dates:
-        out[col] = pd.Series([dt.datetime.fromisoformat(v) if isinstance(v, str) and v.strip() else None
-                              for v in frame[col]], index=out.index, dtype=object)
-    for col in numbers:
-        out[col] = pd.Series([float(v) if isinstance(v, str) and v.strip() else None for v in frame[col]],
-                             index=out.index, dtype=object)
+        out[col] = pd.Series([_datetime(read_date(v)) for v in frame[col]], index=out.index, dtype=object)
+    for col, kind in numbers:
+        out[col] = pd.Series([read_number(v, kind) for v in frame[col]], index=out.index, dtype=object)
     return out
+
+
+def _datetime(day: dt.date | None) -> dt.datetime | None:
+    return None if day is None else dt.datetime(day.year, day.month, day.day)
 
 
 # ---------------------------------------------------------------- messages

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .engine.findings import FEJL, Finding, InputError
 from .engine.pipeline import RawInput, Table
+from .engine.values import dansk_tal
 from .xlsxguard import describe_binary
 
 SAVE_AS_CSV = "Åbn den i Excel og vælg Filer > Gem som > CSV (semikolonsepareret)."
@@ -128,9 +129,9 @@ def parse_csv(data: bytes, name: str) -> Table:
     header_line = text.lstrip("\r\n").split("\n", 1)[0]
     width = header_line.count(delimiter) + 1
     if width > MAX_CSV_COLUMNS:
-        raise _refuse(name, f"Overskriftsrækken har {width:,} kolonner (adskilt med {_DELIMITER_NAMES[delimiter]}); "
-                            f"Excel kan højst have {MAX_CSV_COLUMNS:,}. Er det den rigtige fil? {SAVE_AS_CSV}"
-                            .replace(",", "."), row=1)
+        raise _refuse(name, f"Overskriftsrækken har {dansk_tal(width, 0)} kolonner (adskilt med "
+                            f"{_DELIMITER_NAMES[delimiter]}); Excel kan højst have {dansk_tal(MAX_CSV_COLUMNS, 0)}. Er det "
+                            f"den rigtige fil? {SAVE_AS_CSV}", row=1)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter,
                             quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True, engine="c")

@@ -13,13 +13,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from .celltext import cell_text
 from .engine.findings import FEJL, Finding, InputError
 from .engine.pipeline import RawInput, Result, Settings, Table
 from .engine.rules import KK, UNIT_NAMES
+from .engine.values import BASES, Unreadable, fold_key, is_blank, read_basis, read_date, read_year, show
 from .engine.tables import FOOTNOTES, ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET, NoteTable, columns, table_title
 
 # ---------------------------------------------------------------- input sheets (the user's)
@@ -158,7 +158,7 @@ def status_grid(table: NoteTable, weight_group: float, weight_fleksjob: float, s
     n_group = labels.index(ROW_ANTAL)
     r_first, r_last = FIRST_ROW, FIRST_ROW + n_group - 1
     r_antal, r_fleks, r_samlet = r_last + 1, r_last + 2, r_last + 3
-    cols = columns(table.year)
+    cols = list(table.frame.columns)     # the table's own headers (a part of the year says so)
     cells: list[list] = [[table.title] + [None] * (GRID_WIDTH - 1),
                          [subtitle] + [None] * (GRID_WIDTH - 1),
                          [None] * GRID_WIDTH,
@@ -300,7 +300,7 @@ def findings_grid(findings: list[Finding], title: str | None = None) -> SheetGri
 
 def table_from_grid(sheet: str, grid: list[list] | None, required: bool = True) -> Table | None:
     """A raw input table from a sheet's values (header in row 1). Trailing blank rows are ignored."""
-    if grid is None or not grid or all(v is None or str(v).strip() == "" for v in grid[0]):
+    if grid is None or not grid or all(is_blank(v) for v in grid[0]):
         if required:
             raise InputError([Finding(FEJL, sheet, f"Arket '{sheet}' mangler eller har ingen overskriftsrække i række 1.")])
         return None
@@ -308,10 +308,37 @@ def table_from_grid(sheet: str, grid: list[list] | None, required: bool = True) 
     width = max((i + 1 for i, h in enumerate(header) if h), default=0)
     header = header[:width]
     body = [list(r[:width]) + [None] * (width - len(r)) for r in grid[1:]]
-    while body and all(v is None or (isinstance(v, str) and not v.strip()) for v in body[-1]):
+    while body and all(is_blank(v) for v in body[-1]):
         body.pop()
+    header, body = _named_columns(sheet, header, body)
     frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
     return Table(frame, sheet, first_row=2)
+
+
+def _named_columns(sheet: str, header: list[str], body: list[list]) -> tuple[list[str], list[list]]:
+    """Every column with a header of its own: a column without a header and without data is left out
+    (a gap in the table), one with data is an error, and so is a header given twice (which one
+    holds the data meant cannot be known)."""
+    findings, keep, seen = [], [], {}
+    for i, h in enumerate(header):
+        has_data = any(not is_blank(r[i]) for r in body)
+        key = fold_key(h)
+        if not h:
+            if has_data:
+                findings.append(Finding(FEJL, sheet, f"Kolonne {a1(1, i + 1)[:-1]} har data, men ingen overskrift i "
+                                        "række 1. Skriv en overskrift, eller slet kolonnen.", raekke=1,
+                                        kolonne=a1(1, i + 1)[:-1]))
+            continue
+        if key in seen:
+            findings.append(Finding(FEJL, sheet, f"Overskriften '{h}' står både i kolonne {seen[key]} og "
+                                    f"{a1(1, i + 1)[:-1]}. Hver kolonne skal have sin egen overskrift; slet eller omdøb "
+                                    "den ene.", raekke=1, kolonne=h))
+            continue
+        seen[key] = a1(1, i + 1)[:-1]
+        keep.append(i)
+    if findings:
+        raise InputError(findings)
+    return [header[i] for i in keep], [[r[i] for i in keep] for r in body]
 
 
 def settings_from_grid(grid: list[list] | None) -> Settings:
@@ -323,38 +350,30 @@ def settings_from_grid(grid: list[list] | None) -> Settings:
         r = settings_row(s.name) - 1
         values[s.name] = grid[r][1] if r < len(grid) and len(grid[r]) > 1 else None
     findings = []
-    year = values["Aar"]
+    year = None
     try:
-        year = int(float(str(year).strip()))
-        if not 1990 <= year <= 2100:
-            raise ValueError
-    except (TypeError, ValueError):
-        findings.append(Finding(FEJL, SHEET_SETTINGS, f"Året '{year}' er ikke et årstal. Skriv fx 2024.",
+        year = read_year(values["Aar"])        # 2024,5 is no year (never 2024)
+    except Unreadable:
+        pass
+    if year is None:
+        findings.append(Finding(FEJL, SHEET_SETTINGS, f"Året '{show(values['Aar'])}' er ikke et årstal. Skriv fx 2024.",
                                 raekke=settings_row("Aar"), kolonne="Værdi"))
-        year = None
     dates = {}
     for name in ("PeriodeFra", "PeriodeTil", "Referencemaaned", "OpgjortPr"):
-        d, problem = _one_date(values[name])
-        if problem:
-            findings.append(Finding(FEJL, SHEET_SETTINGS, problem, raekke=settings_row(name), kolonne="Værdi"))
-        dates[name] = d
-    basis = str(values["Grundlag"] or "kalenderdage").strip().lower()
-    if basis not in ("kalenderdage", "hverdage"):
-        findings.append(Finding(FEJL, SHEET_SETTINGS, f"Grundlag '{basis}' er ukendt. Skriv 'kalenderdage' eller 'hverdage'.",
+        try:
+            dates[name] = read_date(values[name])
+        except Unreadable as exc:
+            findings.append(Finding(FEJL, SHEET_SETTINGS, f"{exc}.", raekke=settings_row(name), kolonne="Værdi"))
+            dates[name] = None
+    basis = BASES[0]
+    try:
+        basis = read_basis(values["Grundlag"])
+    except Unreadable as exc:
+        findings.append(Finding(FEJL, SHEET_SETTINGS, f"{str(exc)[0].upper()}{str(exc)[1:]}.",
                                 raekke=settings_row("Grundlag"), kolonne="Værdi"))
     if findings:
         raise InputError(findings)
     return Settings(year, dates["PeriodeFra"], dates["PeriodeTil"], basis, dates["Referencemaaned"], dates["OpgjortPr"])
-
-
-def _one_date(value) -> tuple[dt.date | None, str | None]:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None, None
-    from .engine.register import parse_dates
-    d, blank, bad = parse_dates(pd.Series([value], dtype=object))
-    if bad[0] or np.isnat(d[0]):
-        return None, f"'{value}' er ikke en dato. Skriv fx 31-12-2024."
-    return pd.Timestamp(d[0]).date(), None
 
 
 def raw_input_from_grids(grids: dict[str, list[list] | None]) -> tuple[RawInput, Settings]:
@@ -363,15 +382,16 @@ def raw_input_from_grids(grids: dict[str, list[list] | None]) -> tuple[RawInput,
     raw = RawInput(
         forloeb=table_from_grid(SHEET_FORLOEB, grids.get(SHEET_FORLOEB)),
         fleksjob=table_from_grid(SHEET_FLEKSJOB, grids.get(SHEET_FLEKSJOB)),
-        maaltal=_nonempty(table_from_grid(SHEET_MAALTAL, grids.get(SHEET_MAALTAL), required=False)),
-        vaegte=_nonempty(table_from_grid(SHEET_VAEGTE, grids.get(SHEET_VAEGTE), required=False)),
+        # an empty Måltal/Vægte sheet: the engine uses the bundled figures and says so
+        maaltal=table_from_grid(SHEET_MAALTAL, grids.get(SHEET_MAALTAL), required=False),
+        vaegte=table_from_grid(SHEET_VAEGTE, grids.get(SHEET_VAEGTE), required=False),
         previous=_nonempty(table_from_grid(SHEET_TIDLIGERE, grids.get(SHEET_TIDLIGERE), required=False)),
     )
     return raw, settings
 
 
 def _nonempty(table: Table | None) -> Table | None:
-    """An empty optional table means 'use the bundled data'."""
+    """An empty 'Tidligere år' means no previous year's table."""
     return table if table is not None and len(table.frame) else None
 
 

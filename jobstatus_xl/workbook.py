@@ -27,7 +27,6 @@ Nothing lost:
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import math
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from typing import TYPE_CHECKING
 from .engine.findings import Finding, InputError, mask_cpr
 from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
 from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
+from .engine.values import FRACTIONAL, WHOLE, Unreadable, read_date, read_number
 from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, SHEET_CHECK, SHEET_FLEKSJOB,
                      SHEET_FORLOEB, SHEET_TIDLIGERE, FMT_DATE, findings_grid, raw_input_from_grids, result_grids)
 from .xlsx.atomic import WorkbookFileError, atomic_write, read_source, refuse_if_open, real_target
@@ -217,29 +217,29 @@ def _demo_frames() -> dict[str, pd.DataFrame]:
     return {SHEET_FORLOEB: raw.forloeb.frame, SHEET_FLEKSJOB: raw.fleksjob.frame, SHEET_TIDLIGERE: raw.previous.frame}
 
 
-_NUMERIC_COLUMNS = {"timer_pr_uge", "aar", "status", "antal_forloeb", "maaltal_gruppe", "maaltal_fleksjob",
-                    "vaegt_gruppe", "vaegt_fleksjob"}
+# the kind of number each numeric input column holds (the engine's one reader decides what 1.084 means)
+_NUMERIC_COLUMNS = {"timer_pr_uge": FRACTIONAL, "aar": WHOLE, "status": FRACTIONAL, "antal_forloeb": WHOLE,
+                    "maaltal_gruppe": WHOLE, "maaltal_fleksjob": WHOLE, "vaegt_gruppe": FRACTIONAL,
+                    "vaegt_fleksjob": FRACTIONAL}
 _DATE_COLUMNS = {"start", "slut"}
 
 
 def _typed(column: str, value):
-    """CSV text as the cell type a user's paste would give: dates as dates, numbers as numbers."""
+    """CSV text as the cell type a user's paste would give: dates as dates, numbers as numbers,
+    read by the engine's one reader of values; what it cannot read stays text (the engine reports it)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     text = str(value).strip()
     if text == "":
         return None
-    if column in _DATE_COLUMNS:
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            return text
-    if column in _NUMERIC_COLUMNS:
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        return int(number) if number.is_integer() else number
+    try:
+        if column in _DATE_COLUMNS:
+            return read_date(text)
+        if column in _NUMERIC_COLUMNS:
+            number = read_number(text, _NUMERIC_COLUMNS[column])
+            return int(number) if number.is_integer() else number
+    except Unreadable:
+        return text
     return text
 
 

@@ -19,13 +19,14 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from .engine import values
 from .engine.findings import CELL_ERROR_PREFIX, InputError, is_excel_error, mask_cpr
-from .engine.helaarspersoner import BASES, MAX_HOURS_PER_WEEK, days_in_period
+from .engine.helaarspersoner import MAX_HOURS_PER_WEEK, days_in_period
 from .engine.periods import Period
-# fold_key and SCHEME_ALIASES are the engine's own folding of codes; using them (not a copy) keeps
-# the functions reading a table exactly as the ribbon's refresh does.
-from .engine.register import SCHEME_ALIASES, fold_key, parse_dates
-from .engine.rules import HELAARSPERSONER, KK, UNIT_NAMES
+from .engine.rules import HELAARSPERSONER, KK, UNIT_NAMES, all_schemes
+# The engine's one reader of values (numbers, dates, codes, folding): the functions read a cell
+# exactly as the ribbon's refresh reads a table.
+from .engine.values import SCHEME_ALIASES, Unreadable
 
 ERROR_PREFIX = CELL_ERROR_PREFIX
 FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]
@@ -110,7 +111,7 @@ def cells(value):
 # ---------------------------------------------------------------- single values
 
 def is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return values.is_blank(value)
 
 
 def is_error(value) -> bool:
@@ -120,8 +121,7 @@ def is_error(value) -> bool:
 
 def show(value) -> str:
     """A cell value as it may appear in a message: short and never a full CPR number."""
-    text = mask_cpr(str(value).strip())
-    return text if len(text) <= 30 else text[:27] + "..."
+    return values.show(value, 30)
 
 
 def _where(row: int | None) -> str:
@@ -131,15 +131,13 @@ def _where(row: int | None) -> str:
 def number(value, what: str, row: int | None = None) -> float:
     """A number; a blank, text, TRUE/FALSE, a date or an error is an error, never 0."""
     value = single(value, what)
-    if is_error(value):
-        raise CellError(f"{what}{_where(row)} er en fejlværdi ({show(value)})")
-    if is_blank(value):
+    try:
+        # text is refused: in a UDF argument "12" is text to Excel, and a formula on it would be too
+        x = values.read_number(value, values.FRACTIONAL, text=False)
+    except Unreadable as exc:
+        raise CellError(f"{what}{_where(row)} {exc}") from None
+    if x is None:
         raise CellError(f"{what}{_where(row)} mangler")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise CellError(f"{what}{_where(row)} skal være et tal, ikke '{show(value)}'")
-    x = float(value)
-    if not math.isfinite(x):
-        raise CellError(f"{what}{_where(row)} er ikke et endeligt tal")
     return x
 
 
@@ -165,7 +163,7 @@ def one_date(value, what: str) -> dt.date:
     d, blank = dates([single(value, what)], what, numbered=False)
     if blank[0]:
         raise CellError(f"{what} mangler")
-    return pd.Timestamp(d[0]).date()
+    return values.to_date(d[0])
 
 
 def optional_date(value, what: str) -> dt.date | None:
@@ -176,13 +174,10 @@ def optional_date(value, what: str) -> dt.date | None:
 
 def basis(value) -> str:
     """'kalenderdage' (default, as the note) or 'hverdage'."""
-    value = single(value, "grundlag")
-    if is_blank(value):
-        return BASES[0]
-    text = str(value).strip().lower()
-    if text not in BASES:
-        raise CellError(f"ukendt grundlag '{show(value)}': skriv 'kalenderdage' eller 'hverdage'")
-    return text
+    try:
+        return values.read_basis(single(value, "grundlag"))
+    except Unreadable as exc:
+        raise CellError(str(exc)) from None
 
 
 def period(start, end) -> Period:
@@ -204,9 +199,10 @@ def days_on_basis(p: Period, chosen_basis: str) -> int:
 
 def year(value) -> int:
     x = number(value, "året")
-    if x != int(x) or not 1990 <= x <= 2100:
-        raise CellError(f"året skal være et årstal som 2024, ikke {x:g}")
-    return int(x)
+    try:
+        return values.read_year(x)
+    except Unreadable:
+        raise CellError(f"året skal være et årstal som 2024, ikke {x:g}") from None
 
 
 # ---------------------------------------------------------------- ranges
@@ -232,41 +228,25 @@ def same_length(what_a: str, a: list, what_b: str, b: list) -> None:
         raise CellError(f"{what_a} og {what_b} skal have lige mange rækker (har {len(a)} og {len(b)})")
 
 
-def _plain(value):
-    """Datetimes of any flavour (pywintypes, pandas, tz-aware) -> naive datetime, so the
-    engine's parser, which checks exact types, treats them alike."""
-    if isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, np.datetime64):
-        return pd.Timestamp(value).to_pydatetime() if not np.isnat(value) else None
-    return value
-
-
-def dates(values: list, what: str, numbered: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def dates(cells: list, what: str, numbered: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(datetime64[D] array, blank mask). Anything non-blank that is not a date is an error;
     messages name the 1-based row in the range unless `numbered` is False (a single cell)."""
-    values = [_plain(v) for v in values]
 
     def where(i: int) -> str:
         return _where(i + 1) if numbered else ""
 
-    for i, v in enumerate(values):
+    for i, v in enumerate(cells):
         if is_error(v):
             raise CellError(f"{what}{where(i)} er en fejlværdi ({show(v)})")
         if isinstance(v, bool):
             raise CellError(f"{what}{where(i)}: '{show(v)}' er ikke en dato")
-    if not values:
+    if not cells:
         return np.array([], dtype="datetime64[D]"), np.array([], dtype=bool)
-    parsed, blank, _bad = parse_dates(pd.Series(values, dtype=object))
-    # The engine marks most bad values; a value of a type it does not know stays NaT without a
-    # mark, so "not blank and no date" is the rule that cannot let one through.
-    invalid = ~blank & np.isnat(parsed)
-    if invalid.any():
-        i = int(np.flatnonzero(invalid)[0])
-        raise CellError(f"{what}{where(i)}: '{show(values[i])}' er ikke en dato (skriv fx 31-12-2024)")
-    return np.asarray(parsed, dtype="datetime64[D]"), np.asarray(blank, dtype=bool)
+    parsed, blank, bad = values.parse_dates(cells)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise CellError(f"{what}{where(i)}: '{show(cells[i])}' er ikke en dato (skriv fx 31-12-2024)")
+    return parsed, blank
 
 
 @dataclass(frozen=True)
@@ -395,7 +375,7 @@ def _ordninger() -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def known_schemes() -> tuple[str, ...]:
     """Every scheme of every bundled year (the functions that take an ordning have no year)."""
-    return tuple(dict.fromkeys(_ordninger()["ordning"]))
+    return all_schemes()
 
 
 @lru_cache(maxsize=1)
@@ -405,24 +385,23 @@ def headcount_schemes() -> frozenset[str]:
     return frozenset(o.loc[o["maaling"] != HELAARSPERSONER, "ordning"])
 
 
-def _canonical(values: list, rows, valid: list[str], aliases: dict[str, str], what: str) -> np.ndarray:
+def _canonical(cells: list, rows, valid: list[str], aliases: dict[str, str], what: str) -> np.ndarray:
     """Codes as the engine reads them (case, spaces, æøå and known short forms folded); `rows`
     are the values' 1-based rows in the user's range."""
-    for row, v in zip(rows, values):
+    for row, v in zip(rows, cells):
         if is_error(v):
             raise CellError(f"{what}{_where(row)} er en fejlværdi ({show(v)})")
         if is_blank(v):
             raise CellError(f"{what} mangler{_where(row)}")
-    if not values:
+    if not cells:
         return np.array([], dtype=object)
-    lookup = {fold_key(v): v for v in valid}
-    lookup.update({fold_key(k): v for k, v in aliases.items() if v in valid})
-    folded = {str(v): lookup.get(fold_key(v)) for v in set(map(str, values))}   # each distinct code once
-    mapped = np.array([folded[str(v)] for v in values], dtype=object)
+    lookup = values.code_lookup(valid, aliases)
+    folded = {str(v): lookup.get(values.fold_key(v)) for v in set(map(str, cells))}   # each distinct code once
+    mapped = np.array([folded[str(v)] for v in cells], dtype=object)
     unknown = np.array([m is None for m in mapped], dtype=bool)
     if unknown.any():
         i = int(np.flatnonzero(unknown)[0])
-        raise CellError(f"ukendt {what} '{show(values[i])}'{_where(rows[i])} (gyldige: {', '.join(valid)})")
+        raise CellError(f"ukendt {what} '{show(cells[i])}'{_where(rows[i])} (gyldige: {', '.join(valid)})")
     return mapped
 
 

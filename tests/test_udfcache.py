@@ -395,8 +395,6 @@ def test_a_non_finite_figure_from_anywhere_becomes_a_message(monkeypatch):
     assert xc.finite([["KK", None, 1.0]]) == [["KK", None, 1.0]]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: the engine reads serial 2958465 through datetime64[ns] and drops "
-                   "the forløb; the value module (helper i10-values) fixes the date reading - flip this after merging it")
 def test_statustabel_counts_a_forloeb_ending_31_12_9999_as_running():
     """Serial 2958465 (31-12-9999, how HR systems write an open end) counts as a forløb still running."""
     forloeb = [["id", "forvaltning", "ordning", "start", "slut"],

@@ -19,10 +19,13 @@ MAX_HOURS_PER_WEEK = 168   # a week has 168 hours: more is a typing error, whate
 
 
 def _as_days(values) -> np.ndarray:
+    """Days (datetime64[D]) of dates in any unit, exactly: no nanosecond step (which ends in 2262)."""
     a = np.asarray(values)
     if a.dtype == np.dtype("datetime64[D]"):
         return a          # already days: no second conversion when a caller converted once
-    return np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]")
+    if a.dtype.kind == "M":
+        return a.astype("datetime64[D]")
+    return np.asarray(values, dtype="datetime64[D]")
 
 
 def clipped(start, slut, period: Period) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -47,11 +47,17 @@ class Period:
     def month_of(cls, day: dt.date) -> "Period":
         return cls(day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1]))
 
+    def is_year(self) -> bool:
+        """The whole calendar year of its start."""
+        return self == Period.year(self.start.year)
+
     def label(self) -> str:
-        """Danish label as the note writes it: 'januar til og med december 2024'."""
+        """Danish label as the note writes it: 'januar til og med december 2024', 'marts 2024'."""
         if self.start.day != 1 or self.end != Period.month_of(self.end).end:
             return f"{self.start:%d-%m-%Y} til og med {self.end:%d-%m-%Y}"
         first, last = _MONTHS[self.start.month - 1], _MONTHS[self.end.month - 1]
+        if (self.start.year, self.start.month) == (self.end.year, self.end.month):
+            return f"{last} {self.end.year}"         # one month: 'marts 2024'
         if self.start.year == self.end.year:
             return f"{first} til og med {last} {self.end.year}"
         return f"{first} {self.start.year} til og med {last} {self.end.year}"

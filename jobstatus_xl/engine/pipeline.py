@@ -13,12 +13,13 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .findings import FEJL, Finding, InputError
+from .findings import ADVARSEL, FEJL, Finding, InputError
 from .helaarspersoner import BASES
 from .periods import Period
 from .register import excel_error_findings, factorize_frame, parse_register
-from .rules import YearRules, load_rules, of_year, parse_numbers
-from .status import Register, aggregate, aggregates_from_table, compute_status
+from .rules import YearRules, load_rules, year_rows
+from .status import FORVALTNINGER, SAMLET, Register, aggregate, aggregates_from_table, compute_status
+from .values import FRACTIONAL, WHOLE, dansk_tal, fold_key, is_blank, number_problem, numbers_of
 from .tables import NoteTable, note_tables
 
 
@@ -88,6 +89,11 @@ def parse_input(raw: RawInput, settings: Settings) -> Parsed:
         period = settings.period
     except ValueError as exc:
         raise InputError([Finding(FEJL, "indstillinger", str(exc), kolonne="periode")]) from None
+    if not (period.start.year == period.end.year == settings.year):
+        # the tables are "for {year}" with that year's targets: a period reaching into another year is no status
+        raise InputError([Finding(FEJL, "indstillinger", f"Perioden {period.label()} ligger ikke inden for "
+                                  f"opgørelsesåret {settings.year}. Vælg en periode i {settings.year}, eller ret året.",
+                                  kolonne="periode")])
     tables = [raw.forloeb, raw.fleksjob, raw.maaltal, raw.vaegte, raw.previous]
     # The register tables' columns are factorized once, for the Excel-error check and the parse alike.
     fz_forloeb = factorize_frame(raw.forloeb.frame)
@@ -95,23 +101,36 @@ def parse_input(raw: RawInput, settings: Settings) -> Parsed:
     shared = {id(raw.forloeb): fz_forloeb, id(raw.fleksjob): fz_fleksjob}
     findings += [f for t in tables if t is not None
                  for f in excel_error_findings(t.frame, t.source, t.first_row, shared.get(id(t)))]
+    maaltal, vaegte = raw.maaltal, raw.vaegte
+    for table, what in ((raw.maaltal, "måltal"), (raw.vaegte, "vægte")):
+        if table is not None and _empty(table.frame):
+            findings.append(Finding(ADVARSEL, table.source, f"Tabellen er tom; de medfølgende {what} for "
+                                    f"{settings.year} bruges. Udfyld tabellen, hvis der gælder andre {what}."))
+    maaltal = None if maaltal is not None and _empty(maaltal.frame) else maaltal
+    vaegte = None if vaegte is not None and _empty(vaegte.frame) else vaegte
     try:
-        rules = load_rules(settings.year, maaltal=_as_str(raw.maaltal), vaegte=_as_str(raw.vaegte),
-                           maaltal_source=raw.maaltal.source if raw.maaltal else "maaltal",
-                           vaegte_source=raw.vaegte.source if raw.vaegte else "vaegte")
+        rules = load_rules(settings.year, maaltal=_as_str(maaltal), vaegte=_as_str(vaegte),
+                           maaltal_source=maaltal.source if maaltal else "maaltal",
+                           vaegte_source=vaegte.source if vaegte else "vaegte")
     except InputError as exc:
-        raise InputError(findings + exc.findings) from None
+        raise InputError(_ordered(findings + exc.findings)) from None
     reference = Period.month_of(settings.reference_month) if settings.reference_month else None
     register, found = parse_register(
         raw.forloeb.frame, raw.fleksjob.frame if raw.fleksjob else None, rules, period,
         forloeb_source=raw.forloeb.source, first_row=raw.forloeb.first_row,
         fleksjob_source=raw.fleksjob.source if raw.fleksjob else "fleksjob",
         fleksjob_first_row=raw.fleksjob.first_row if raw.fleksjob else None, basis=settings.basis,
-        forloeb_factorized=fz_forloeb, fleksjob_factorized=fz_fleksjob)
+        forloeb_factorized=fz_forloeb, fleksjob_factorized=fz_fleksjob, reference_month=reference)
     findings += found
-    prev = of_year(raw.previous.frame, settings.year - 1) if raw.previous is not None else None
-    if prev is not None:
-        findings += _not_numbers(prev, ("status", "antal_forloeb"), raw.previous)
+    if register.forloeb.empty and not any(f.er_fejl and f.kilde == raw.forloeb.source for f in found):
+        findings.append(Finding(FEJL, raw.forloeb.source, "Registeret har ingen forløb: tabellen har kun "
+                                "overskrifter. Indsæt forløbene (id, forvaltning, ordning, start, slut)."))
+    prev_year = settings.year - 1
+    prev = None
+    if raw.previous is not None:
+        prev, found = year_rows(raw.previous.frame, prev_year, raw.previous.source, raw.previous.first_row)
+        findings += found + _not_numbers(prev, (("status", FRACTIONAL), ("antal_forloeb", WHOLE)), raw.previous)
+        findings += _twice(prev, raw.previous)
     findings = _one_per_cell(findings)
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
@@ -125,8 +144,9 @@ def compute(raw: RawInput, settings: Settings) -> Result:
     try:
         agg = aggregate(p.register, rules, p.period, settings.basis, p.reference)
     except ValueError as exc:  # e.g. a weekend-only period on the weekday basis
-        raise InputError(findings + [Finding(FEJL, "indstillinger", str(exc), kolonne="grundlag")]) from None
+        raise InputError(_ordered(findings + [Finding(FEJL, "indstillinger", str(exc), kolonne="grundlag")])) from None
     tidy = compute_status(agg, rules)
+    findings += _plausibility(tidy, agg, rules, raw, p.register)
     previous_tidy = None
     if prev is not None and not prev.empty:
         prev_rules = load_rules(settings.year - 1)
@@ -136,7 +156,51 @@ def compute(raw: RawInput, settings: Settings) -> Result:
         from .prognose import forecast_parsed   # prognose builds on this module
         forecast = forecast_parsed(p, settings.status_date)
         findings = findings + forecast.notes
-    return Result(settings, rules, tidy, previous_tidy, note_tables(tidy, previous_tidy), findings, forecast)
+    return Result(settings, rules, tidy, previous_tidy, note_tables(tidy, previous_tidy, p.period),
+                  _ordered(findings), forecast)
+
+
+MAX_PLAUSIBLE_ATTAINMENT = 3.0     # above 300 pct. no real year has been: a sign of wrong input
+
+
+def _plausibility(tidy: pd.DataFrame, agg, rules: YearRules, raw: RawInput, register) -> list[Finding]:
+    """Warnings about figures that are possible but unlikely: a forvaltning without forløb or with
+    status 0, and attainments no real year can have. They do not stop the tables."""
+    out: list[Finding] = []
+    src, fsrc = raw.forloeb.source, raw.fleksjob.source if raw.fleksjob else "fleksjob"
+    by = tidy.set_index(["enhed", "linje"])
+    missing_headcount = set()
+    if register.fleksjob_antal is not None:
+        missing_headcount = {u for u in FORVALTNINGER if u not in register.fleksjob_antal.index}
+    for u in FORVALTNINGER:
+        if u not in agg.schemes.index.get_level_values("enhed"):
+            continue
+        samlet = by.loc[(u, SAMLET)]
+        if not samlet["antal_forloeb"]:
+            out.append(Finding(ADVARSEL, src, f"{u} har ingen forløb i perioden; status for helårspersoner er 0. "
+                               "Kontrollér, at registeret er komplet.", kolonne="forvaltning"))
+        elif not samlet["status"]:
+            out.append(Finding(ADVARSEL, src, f"{u}s status for helårspersoner er 0 (forløbene har ingen dage, der "
+                               "tæller, i perioden). Kontrollér datoerne.", kolonne="forvaltning"))
+        if not by.loc[(u, rules.fleksjob), "status"] and u not in missing_headcount:
+            out.append(Finding(ADVARSEL, fsrc, f"{u} har 0 fleksjobansatte i referencemåneden. Kontrollér, at "
+                               "fleksjobregisteret er komplet.", kolonne="forvaltning"))
+    for (u, line), a in by["maalopfyldelse"].items():
+        if np.isfinite(a) and a > MAX_PLAUSIBLE_ATTAINMENT:
+            out.append(Finding(ADVARSEL, fsrc if line == rules.fleksjob else src, f"{u}s målopfyldelse ({line}) er {dansk_tal(100 * a, 0)} pct.; over "
+                               f"{dansk_tal(100 * MAX_PLAUSIBLE_ATTAINMENT, 0)} pct. er urealistisk. Kontrollér "
+                               "registeret og måltallene.", kolonne="forvaltning"))
+    return out
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    """Errors before warnings, each by source and row (the order of the Kontrol sheet and the CLI)."""
+    return sorted(findings, key=lambda f: (not f.er_fejl, f.kilde, f.raekke or 0))
+
+
+def _empty(frame: pd.DataFrame) -> bool:
+    """No cell holds anything (a header-only table, or rows of blanks)."""
+    return not frame.map(lambda v: not is_blank(v)).to_numpy().any() if len(frame) else True
 
 
 def _one_per_cell(findings: list[Finding]) -> list[Finding]:
@@ -150,21 +214,37 @@ def _one_per_cell(findings: list[Finding]) -> list[Finding]:
             continue
         seen.add(key)
         out.append(f)
-    return sorted(out, key=lambda f: (f.kilde, f.raekke or 0))
+    return _ordered(out)
 
 
 def _not_numbers(frame: pd.DataFrame, columns, table: Table) -> list[Finding]:
     """Cells that should hold a number but hold text: an error, never a silent blank."""
     out = []
-    for col in columns:
+    for col, kind in columns:
         if col not in frame:
             out.append(Finding(FEJL, table.source, f"Kolonnen '{col}' mangler.", kolonne=col))
             continue
-        text = frame[col].astype(object).where(frame[col].notna(), "").astype(str).str.strip()
-        number = parse_numbers(frame[col])
-        for pos in map(int, (np.isnan(number) & (text != "").to_numpy()).nonzero()[0]):
-            out.append(Finding(FEJL, table.source, f"'{text.iloc[pos]}' er ikke et tal.",
+        _, _, bad = numbers_of(frame[col], kind)
+        for pos in map(int, np.flatnonzero(bad)):
+            out.append(Finding(FEJL, table.source, number_problem(frame[col].iloc[pos], kind, "et tal", "112,4"
+                                                                    if kind == FRACTIONAL else "1084 eller 1.084"),
                                raekke=int(frame.index[pos]) + table.first_row, kolonne=col))
+    return out
+
+
+def _twice(frame: pd.DataFrame, table: Table) -> list[Finding]:
+    """A unit and scheme given twice for the year: which figure is right cannot be known."""
+    if "enhed" not in frame or "ordning" not in frame:
+        return []
+    out, seen = [], {}
+    for pos, (enhed, ordning) in enumerate(zip(frame["enhed"], frame["ordning"])):
+        key = (fold_key(enhed), fold_key(ordning))
+        row = int(frame.index[pos]) + table.first_row
+        if key in seen:
+            out.append(Finding(FEJL, table.source, f"{str(enhed).strip()}, {str(ordning).strip()} står to gange (også i "
+                               f"række {seen[key]}). Slet den ene række.", raekke=row, kolonne="ordning"))
+        else:
+            seen[key] = row
     return out
 
 

@@ -30,7 +30,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .rounding import round_half_away
 from .rules import KK, UNIT_NAMES
+from .values import dansk_tal
 
 FEJL = "fejl"
 AFRUNDING = "afrunding"
@@ -218,12 +220,6 @@ def rounding_interval(n: int, slack: Fraction = SLACK) -> Interval:
     return Interval(lo, n + HALF + d, True, False)
 
 
-def round_half_away(x: Fraction) -> int:
-    """Excel's ROUND(x; 0) on an exact number."""
-    r = math.floor(abs(x) + HALF)
-    return r if x >= 0 else -r
-
-
 def _floor_to(x: Fraction, decimals: int) -> Fraction:
     s = 10**decimals
     return Fraction(math.floor(x * s), s)
@@ -232,20 +228,6 @@ def _floor_to(x: Fraction, decimals: int) -> Fraction:
 def _ceil_to(x: Fraction, decimals: int) -> Fraction:
     s = 10**decimals
     return Fraction(math.ceil(x * s), s)
-
-
-def dansk_tal(x, decimals: int = 2) -> str:
-    """A number in Danish notation: 1.084 and 45,47 (at most `decimals` decimals, rounded half
-    away from zero, trailing zeros dropped)."""
-    x = Fraction(x)
-    s = 10**decimals
-    scaled = round_half_away(x * s)
-    sign = "−" if scaled < 0 else ""
-    whole, frac = divmod(abs(scaled), s)
-    text = f"{whole:,}".replace(",", ".")
-    if frac:
-        text += "," + f"{frac:0{decimals}d}".rstrip("0")
-    return sign + text
 
 
 # ---------------------------------------------------------------- the equation system

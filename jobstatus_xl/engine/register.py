@@ -8,21 +8,22 @@ silently: a row that cannot be used is an error, a row that is used with care is
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-import functools
-import numbers
 import re
-import unicodedata
+import functools
 
 import numpy as np
 import pandas as pd
 
-from .findings import ADVARSEL, CPR_PATTERN, FEJL, Finding, is_excel_error, mask_cpr
+from .findings import ADVARSEL, CPR_PATTERN, FEJL, Finding, is_excel_error
 from .helaarspersoner import MAX_HOURS_PER_WEEK
 from .periods import Period
-from .rules import KK, UNIT_NAMES, YearRules
+from .rules import KK, UNIT_NAMES, YearRules, all_schemes
 from .status import Register
+from .values import (_DATE_TYPES, FRACTIONAL, SCHEME_ALIASES, WHOLE, code_lookup, dansk_tal, dates_of, fold_key,
+                     number_problem, numbers_of, numbers_per_value,
+                     plural, show_date)
+from .values import show as _show
 
 FORLOEB_COLUMNS = ("id", "forvaltning", "ordning", "start", "slut")
 FLEKSJOB_COLUMNS = ("id", "forvaltning", "start", "slut")
@@ -38,21 +39,8 @@ _ALIASES = {
     "antal": ["antal", "antalansatte", "ansatte", "antalfleksjob", "fleksjobansatte"],
 }
 
-# Excel's day zero for serial dates (the 1900 leap-year bug only matters before March 1900).
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-# Serials accepted as dates: 5 digits and up (18-05-1927 .. 31-12-9999). Lower would let a year typed as a date
-# ("2024") pass as 16-07-1905, and a running forløb from 1905 would silently count the whole period.
-_SERIAL_MIN, _SERIAL_MAX = 10000, 2958465
 _MAX_LISTED = 1000  # findings of one kind beyond this are summarised in one line
-_DATE_TYPES = (dt.datetime, dt.date, pd.Timestamp)
 _DIGIT_OR_NON_ASCII = bytes(1 if (0x30 <= c <= 0x39 or c >= 0x80) else 0 for c in range(256))
-
-
-def fold_key(text) -> str:
-    s = str(text).strip().lower()
-    s = s.replace("æ", "ae").replace("ø", "o").replace("å", "aa")
-    s = unicodedata.normalize("NFKD", s)
-    return re.sub(r"[^a-z0-9]", "", s)
 
 
 _ALIAS_KEYS = {fold_key(v): canon for canon, vs in _ALIASES.items() for v in vs}
@@ -61,11 +49,21 @@ _ALIAS_KEYS = {fold_key(v): canon for canon, vs in _ALIASES.items() for v in vs}
 def map_columns(columns, required, source: str) -> tuple[dict[str, str], list[Finding]]:
     """Canonical name -> the header as given. Missing required columns are errors with a hint."""
     found: dict[str, str] = {}
+    findings = []
+    given = {str(c) for c in columns}
     for col in columns:
         canon = _ALIAS_KEYS.get(fold_key(col))
-        if canon and canon not in found:
+        twice = re.fullmatch(r"(.+)\.\d+", str(col))
+        if canon is None and twice and twice.group(1) in given and _ALIAS_KEYS.get(fold_key(twice.group(1))):
+            # pandas' name for a CSV header given twice ('start', 'start.1'): the copy must not vanish
+            findings.append(Finding(FEJL, source, f"Overskriften '{twice.group(1)}' står mere end én gang. Hver kolonne "
+                                    "skal have sin egen overskrift; slet eller omdøb den ene.", kolonne=str(col)))
+        elif canon and canon in found:
+            # which of the two is meant cannot be known: never take the first in silence
+            findings.append(Finding(FEJL, source, f"Kolonnerne '{found[canon]}' og '{col}' betyder begge '{canon}'. "
+                                    "Slet den ene, eller omdøb den, så den ikke ligner et felt.", kolonne=str(col)))
+        elif canon:
             found[canon] = col
-    findings = []
     # only a column no field reads may be suggested: renaming one that is read ('Forvaltning' for a
     # missing 'ordning') would break the file
     spare = [c for c in columns if fold_key(c) not in _ALIAS_KEYS][:MAX_LISTED_COLUMNS]
@@ -89,7 +87,7 @@ def column_list(columns) -> str:
     columns = list(columns)
     shown = [f"'{s if len(s) <= 40 else s[:37] + '...'}'" for s in map(str, columns[:MAX_LISTED_COLUMNS])]
     more = len(columns) - len(shown)
-    return (", ".join(shown) + (f" og {more:,} flere".replace(",", ".") if more else "")) if shown else "(ingen)"
+    return (", ".join(shown) + (f" og {dansk_tal(more, 0)} flere" if more else "")) if shown else "(ingen)"
 
 
 class _Fz(tuple):
@@ -236,74 +234,13 @@ def factorize_frame(frame: pd.DataFrame) -> dict | None:
     return {col: _factorize(frame[col]) for col in frame.columns}
 
 
-def parse_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dates as datetime64[D], blank mask, unparseable mask) for a raw column.
-
-    Accepts datetimes, Excel serial numbers, ISO text (2024-12-31) and Danish text
-    (31-12-2024, 31.12.2024, 31/12/2024). Anything else is unparseable, never guessed.
-    """
-    return _dates(_factorize(values))
-
-
 def _dates(fz: _Fz) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     codes, uniques = fz
     if fz.dates is not None:        # a typed date column: blank is missing, nothing is bad
         return _spread(codes, fz.dates, np.datetime64("NaT")), codes < 0, np.zeros(len(codes), dtype=bool)
-    d_u, blank_u, bad_u = _parse_date_values(uniques)
+    d_u, blank_u, bad_u = dates_of(uniques)
     return (_spread(codes, d_u, np.datetime64("NaT")).astype("datetime64[D]"),
             _spread(codes, blank_u, True), _spread(codes, bad_u, False))
-
-
-def _parse_date_values(obj: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = len(obj)
-    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    kinds = [type(v) for v in obj]
-    is_str = np.fromiter((k is str for k in kinds), dtype=bool, count=n)
-    sidx = np.flatnonzero(is_str)
-    text = np.full(n, "", dtype=object)          # stripped text of the str values (no str() of a date)
-    if len(sidx):
-        text[sidx] = [v.strip() for v in obj[sidx]]
-    blank = pd.isna(obj) | (is_str & (text == ""))
-    bad = np.zeros(n, dtype=bool)
-
-    # datetimes and dates (openpyxl, xlwings, pandas)
-    is_dt = np.fromiter((k in _DATE_TYPES for k in kinds), dtype=bool, count=n)
-    if is_dt.any():
-        out[is_dt] = pd.to_datetime(pd.Series(obj[is_dt]), errors="coerce").to_numpy().astype("datetime64[D]")
-
-    # Excel serials (numbers, or text holding only digits as a CSV exported from Excel may have)
-    # any real number is a serial (numpy's int32 too); bool is a number to Python but never a date
-    is_num = np.array([issubclass(k, numbers.Real) and not issubclass(k, (bool, np.bool_)) for k in kinds],
-                      dtype=bool) if n else np.zeros(0, bool)
-    is_num = is_num & (~blank)
-    serial_text = np.zeros(n, dtype=bool)
-    if len(sidx):
-        serial_text[sidx] = pd.Series(text[sidx], dtype=object).str.fullmatch(r"\d{4,7}(\.\d+)?").to_numpy(dtype=bool)
-    for mask, raw in ((is_num, obj), (serial_text, text)):
-        if mask.any():
-            s = pd.to_numeric(pd.Series(raw[mask]), errors="coerce").to_numpy(dtype=float)
-            ok = np.isfinite(s) & (s >= _SERIAL_MIN) & (s <= _SERIAL_MAX)
-            days = np.where(ok, np.floor(np.where(ok, s, 0)), 0).astype(np.int64)
-            parsed = _EXCEL_EPOCH + days.astype("timedelta64[D]")
-            out[mask] = np.where(ok, parsed, np.datetime64("NaT"))
-            bad[mask] = ~ok
-
-    rest = is_str & ~blank & ~serial_text
-    if rest.any():
-        t = pd.Series(text[rest])
-        iso = t.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T]00:00(:00)?)?")
-        dk = t.str.fullmatch(r"\d{1,2}[-./]\d{1,2}[-./]\d{4}")
-        parsed = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
-        if iso.any():
-            parsed[iso] = pd.to_datetime(t[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-        if dk.any():
-            parsed[dk] = pd.to_datetime(t[dk].str.replace(r"[./]", "-", regex=True), format="%d-%m-%Y", errors="coerce")
-        out[rest] = parsed.to_numpy().astype("datetime64[D]")
-        bad[rest] = parsed.isna().to_numpy()
-    # whatever is neither blank nor a date is bad: also values of types no rule above knows
-    # (bool, or the time/duration values openpyxl gives for time-formatted cells)
-    bad = bad | (~blank & np.isnat(out))
-    return out, blank, bad
 
 
 def excel_error_findings(frame: pd.DataFrame, source: str, first_row: int = 2,
@@ -326,14 +263,8 @@ def excel_error_findings(frame: pd.DataFrame, source: str, first_row: int = 2,
                 out.append(Finding(FEJL, source, f"Cellen indeholder fejlværdien {_show(frame[col].iloc[i])}. "
                                    "Ret formlen eller værdien.", raekke=int(i) + first_row, kolonne=str(col)))
     if hits > _MAX_LISTED:
-        out.append(Finding(FEJL, source, f"... og {hits - _MAX_LISTED} celler mere med en fejlværdi."))
+        out.append(Finding(FEJL, source, f"... og {plural(hits - _MAX_LISTED, 'celle', 'celler')} mere med en fejlværdi."))
     return out
-
-
-def _show(value) -> str:
-    """A raw cell as it may appear in a message: short, and never a full CPR number."""
-    s = mask_cpr(str(value))
-    return s if len(s) <= 40 else s[:37] + "..."
 
 
 class _Collector:
@@ -348,8 +279,8 @@ class _Collector:
             self.findings.append(Finding(alvor, self.source, message(i), raekke=int(i) + self.first_row,
                                          kolonne=self.columns.get(canon, canon)))
         if len(idx) > _MAX_LISTED:
-            self.findings.append(Finding(alvor, self.source, f"... og {len(idx) - _MAX_LISTED} rækker mere med "
-                                         "samme problem.", kolonne=self.columns.get(canon, canon)))
+            self.findings.append(Finding(alvor, self.source, f"... og {plural(len(idx) - _MAX_LISTED, 'række', 'rækker')} "
+                                         "mere med samme problem.", kolonne=self.columns.get(canon, canon)))
 
 
 def _codes(fz: _Fz, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
@@ -361,8 +292,7 @@ def _codes(fz: _Fz, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarr
 def _valid_codes(fz: _Fz, valid: list[str], aliases: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Each row's index into `valid` (-1 where unknown or missing) and the unknown mask; decided
     once per distinct raw value, never a Python object per row."""
-    lookup = {fold_key(v): v for v in valid}
-    lookup.update({fold_key(k): v for k, v in aliases.items()})
+    lookup = code_lookup(valid, aliases)
     pos = {v: i for i, v in enumerate(valid)}
     codes, uniques = fz
     index_u = np.array([pos.get(lookup.get(fold_key(v)), -1) for v in uniques], dtype=np.int64)
@@ -380,20 +310,17 @@ def _suggest(value, valid: list[str]) -> str:
     return f" Mente du '{near[0]}'?" if near else ""
 
 
-SCHEME_ALIASES = {"Småjob": "Småjob under det sociale frikort", "Småjob under frikort": "Småjob under det sociale frikort",
-                   "Praktik": "Virksomhedspraktik", "Virksomhedspraktik (helårspersoner)": "Virksomhedspraktik",
-                   "Løntilskud (helårspersoner)": "Løntilskud"}
-
-
 def parse_register(forloeb_raw: pd.DataFrame, fleksjob_raw: pd.DataFrame | None, rules: YearRules,
                    period: Period, *, forloeb_source: str = "forloeb.csv",
                    fleksjob_source: str = "fleksjob.csv", first_row: int = 2,
                    fleksjob_first_row: int | None = None,
                    basis: str = "kalenderdage", forloeb_factorized: dict | None = None,
-                   fleksjob_factorized: dict | None = None) -> tuple[Register, list[Finding]]:
+                   fleksjob_factorized: dict | None = None,
+                   reference_month: Period | None = None) -> tuple[Register, list[Finding]]:
     """Raw tables -> a `Register` of clean rows, plus every finding. Rows with errors are left
     out of the register, but the findings say so; callers must not write tables when any finding
-    is an error (`InputError`). `*_factorized`: the tables' columns already factorized
+    is an error (`InputError`). `reference_month`: the fleksjob reference month (default: the
+    period's last month). `*_factorized`: the tables' columns already factorized
     (`factorize_frame`), so a caller that checked them for Excel errors does not hash them again."""
     findings: list[Finding] = []
     forloeb, f1 = _parse_spells(forloeb_raw, FORLOEB_COLUMNS, rules, period, forloeb_source, first_row,
@@ -406,7 +333,9 @@ def parse_register(forloeb_raw: pd.DataFrame, fleksjob_raw: pd.DataFrame | None,
         if "antal" in cols and "start" not in cols:
             fleksjob_antal, f2 = _parse_headcounts(fleksjob_raw, cols, fleksjob_source, start_row)
         else:
-            fleksjob, f2 = _parse_spells(fleksjob_raw, FLEKSJOB_COLUMNS, rules, period, fleksjob_source,
+            # employment counts in the reference month: a row starting after the period may still count
+            fleksjob, f2 = _parse_spells(fleksjob_raw, FLEKSJOB_COLUMNS, rules,
+                                         reference_month or period.last_month, fleksjob_source,
                                          start_row, basis=basis, with_scheme=False,
                                          factorized=fleksjob_factorized)
         findings += f2
@@ -444,16 +373,19 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
         cpr = _spread(fz[canon][0], cpr_u, False) & ~blank_row
         if cpr.any():
             first = int(np.flatnonzero(cpr)[0])
-            what, todo = (("id'er", "Brug pseudonyme id'er") if canon == "id"
-                          else ("værdier", "Fjern CPR-numre fra kolonnen"))
-            c.findings.append(Finding(ADVARSEL, source, f"{int(cpr.sum())} {what} ligner CPR-numre (fx "
+            what, todo = ((("id", "id'er"), "Brug pseudonyme id'er") if canon == "id"
+                          else (("værdi", "værdier"), "Fjern CPR-numre fra kolonnen"))
+            c.findings.append(Finding(ADVARSEL, source, f"{plural(int(cpr.sum()), *what)} ligner CPR-numre (fx "
                                       f"{shown(canon, first)}). {todo}; CPR-numre gengives aldrig.",
                                       raekke=first + first_row, kolonne=col))
 
     valid_units = [u for u in UNIT_NAMES if u != KK]
     forv_code, unknown = _valid_codes(fz["forvaltning"], valid_units, {})
     unknown &= ~blank_row
-    c.rows(unknown, FEJL, "forvaltning", lambda i: f"Ukendt forvaltning '{shown('forvaltning', i)}'."
+    f_blank = unknown & blanks["forvaltning"]
+    c.rows(f_blank, FEJL, "forvaltning", lambda i: f"Forvaltningen mangler. Skriv koden, fx SOF "
+           f"(gyldige koder: {', '.join(valid_units)}).")
+    c.rows(unknown & ~f_blank, FEJL, "forvaltning", lambda i: f"Ukendt forvaltning '{shown('forvaltning', i)}'."
            f"{_suggest(raw[cols['forvaltning']].iloc[i], valid_units)} Gyldige koder: {', '.join(valid_units)}.")
     error |= unknown
 
@@ -471,10 +403,15 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     schemes_all: list[str] = []
     if with_scheme:
         known_schemes = list(rules.group)
-        schemes_all = known_schemes + [rules.fleksjob, "Nytteindsats"]
+        # this year's group first (its codes are the group's positions), then every other scheme known
+        # from the year data; each name once (2023's group holds Nytteindsats itself)
+        schemes_all = list(dict.fromkeys(known_schemes + [rules.fleksjob, *all_schemes()]))
         sch_code, unk = _valid_codes(fz["ordning"], schemes_all, SCHEME_ALIASES)
         unk &= ~blank_row
-        c.rows(unk, FEJL, "ordning", lambda i: f"Ukendt ordning '{shown('ordning', i)}'."
+        o_blank = unk & blanks["ordning"]
+        c.rows(o_blank, FEJL, "ordning", lambda i: f"Ordningen mangler. Gyldige ordninger i {rules.year}: "
+               f"{', '.join(known_schemes)}.")
+        c.rows(unk & ~o_blank, FEJL, "ordning", lambda i: f"Ukendt ordning '{shown('ordning', i)}'."
                f"{_suggest(raw[cols['ordning']].iloc[i], known_schemes)} Gyldige ordninger i {rules.year}: "
                f"{', '.join(known_schemes)}.")
         error |= unk
@@ -497,18 +434,21 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
     s_day, e_day = start.view(np.int64), slut.view(np.int64)
     running = e_day == _NAT
     reversed_ = (s_day != _NAT) & ~running & (e_day < s_day)
-    c.rows(reversed_, FEJL, "slut", lambda i: f"Slutdato {pd.Timestamp(slut[i]):%d-%m-%Y} ligger før startdato "
-           f"{pd.Timestamp(start[i]):%d-%m-%Y}. Ret datoerne.")
+    c.rows(reversed_, FEJL, "slut", lambda i: f"Slutdato {show_date(slut[i])} ligger før startdato "
+           f"{show_date(start[i])}. Ret datoerne.")
     error |= reversed_
+    # `period` is what counts: the reporting period for forløb, the reference month for fleksjob
     p1 = int(np.datetime64(period.end, "D").astype(np.int64))
     after = (s_day > p1) & ~error
     if after.any():
         # Registers often run past the period; one line says so instead of one per row.
         first = int(np.flatnonzero(after)[0])
-        c.findings.append(Finding(ADVARSEL, source, f"{int(after.sum())} rækker starter efter perioden "
-                                  f"({period.label()}) og tælles ikke med (den første: startdato "
-                                  f"{pd.Timestamp(start[first]):%d-%m-%Y}).", raekke=first + first_row,
-                                  kolonne=cols["start"]))
+        n_after = int(after.sum())
+        rows_ = plural(n_after, "række", "rækker") if with_scheme else plural(n_after, "ansættelse", "ansættelser")
+        where = f"perioden ({period.label()})" if with_scheme else f"referencemåneden ({period.label()})"
+        c.findings.append(Finding(ADVARSEL, source, f"{rows_} starter efter {where} "
+                                  f"og tælles ikke med (den første: startdato {show_date(start[first])}).",
+                                  raekke=first + first_row, kolonne=cols["start"]))
     columns["start"], columns["slut"] = start, slut
 
     if with_scheme:
@@ -516,12 +456,13 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
         if "timer_pr_uge" in cols:
             h_raw = raw[cols["timer_pr_uge"]]
             h_blank = _blank(fz["timer_pr_uge"])
+            # one reader for numbers: hours are fractional ("37,5"); unreadable text is an error, never blank
             h_codes, h_uniques = fz["timer_pr_uge"]
-            h_u = pd.to_numeric(pd.Series([str(v).strip().replace(",", ".") for v in h_uniques], dtype=object),
-                                errors="coerce").to_numpy(dtype=float)
-            hours = _spread(h_codes, h_u, np.nan).astype(float)
-            h_bad = ~h_blank & ~blank_row & ~np.isfinite(hours)
-            c.rows(h_bad, FEJL, "timer_pr_uge", lambda i: f"'{_show(h_raw.iloc[i])}' er ikke et antal timer.")
+            h_u, _, h_bad_u = numbers_per_value(h_uniques, FRACTIONAL)
+            hours = _spread(h_codes, h_u, np.nan)
+            h_bad = _spread(h_codes, h_bad_u, False) & ~blank_row
+            c.rows(h_bad, FEJL, "timer_pr_uge",
+                   lambda i: number_problem(h_raw.iloc[i], FRACTIONAL, "et antal timer", "37 eller 37,5"))
             neg = np.isfinite(hours) & (hours <= 0) & ~blank_row
             c.rows(neg, FEJL, "timer_pr_uge", lambda i: f"Timer pr. uge skal være større end 0 (er {hours[i]:g}).")
             over = np.isfinite(hours) & (hours > MAX_HOURS_PER_WEEK) & ~blank_row
@@ -543,11 +484,14 @@ def _parse_spells(raw: pd.DataFrame, required, rules: YearRules, period: Period,
                             kept(s_day), kept(e_day))
     c.rows(_at(n, rows[dup]), ADVARSEL, "id",
            lambda i: "Rækken er en præcis kopi af en tidligere række og tælles kun én gang.")
-    what = "samme ordning" if with_scheme else "samme forvaltning"
     for a, b in pairs[:_MAX_LISTED]:
-        c.findings.append(Finding(ADVARSEL, source, f"Forløbet overlapper forløbet i række {rows[a] + first_row} "
-                                  f"for samme person i {what}; dagene i overlappet tælles to gange. Ret datoerne, "
-                                  "hvis det er en fejl.", raekke=int(rows[b]) + first_row,
+        if with_scheme:
+            text = (f"Forløbet overlapper forløbet i række {rows[a] + first_row} for samme person i samme ordning; "
+                    "dagene i overlappet tælles to gange. Ret datoerne, hvis det er en fejl.")
+        else:   # fleksjob counts persons in the reference month: an overlap counts nobody twice
+            text = (f"Ansættelsen overlapper ansættelsen i række {rows[a] + first_row} for samme person i samme "
+                    "forvaltning; personen tælles kun én gang. Ret datoerne, hvis det er en fejl.")
+        c.findings.append(Finding(ADVARSEL, source, text, raekke=int(rows[b]) + first_row,
                                   kolonne=cols.get("start", "start")))
     keep[rows[dup]] = False
     clean = _clean_frame(with_scheme, None if keep.all() else keep, columns, valid_units, schemes_all)
@@ -582,8 +526,10 @@ def _clean_frame(with_scheme: bool, keep: np.ndarray | None, columns: dict[str, 
     frame = {"id": col("id", np.int64), "forvaltning": cat("forvaltning", units)}
     if with_scheme:
         frame["ordning"] = cat("ordning", schemes)
-    frame["start"] = col("start", "datetime64[D]").astype("datetime64[ns]")
-    frame["slut"] = col("slut", "datetime64[D]").astype("datetime64[ns]")
+    # day resolution (pandas keeps it as seconds): exact for every day to 31-12-9999, where
+    # nanosecond timestamps end in 2262
+    frame["start"] = col("start", "datetime64[D]")
+    frame["slut"] = col("slut", "datetime64[D]")
     if with_scheme:
         frame["timer_pr_uge"] = col("timer_pr_uge", float)
     return pd.DataFrame(frame)
@@ -704,33 +650,42 @@ def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> t
         return pd.Series(dtype=float), [Finding(FEJL, source, "Kolonnen 'forvaltning' mangler.", kolonne="forvaltning")]
     valid_units = [u for u in UNIT_NAMES if u != KK]
     forv, unknown = _codes(_factorize(raw[unit_col]), valid_units, {})
-    counts = pd.to_numeric(raw[cols["antal"]], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(counts) | (counts < 0) | (np.floor(counts) != counts)
+    counts, c_blank, c_bad = numbers_of(raw[cols["antal"]], WHOLE)     # 1.134 is 1134
+    bad = c_blank | c_bad | (counts < 0)
+    unit_blank = _blank(_factorize(raw[unit_col]))
     for i in range(len(raw)):
-        if unknown[i]:
+        if unknown[i] and unit_blank[i]:
+            findings.append(Finding(FEJL, source, "Forvaltningen mangler. Skriv koden, fx SOF.",
+                                    raekke=i + first_row, kolonne=unit_col))
+        elif unknown[i]:
             findings.append(Finding(FEJL, source, f"Ukendt forvaltning '{_show(raw[unit_col].iloc[i])}'."
                                     f"{_suggest(raw[unit_col].iloc[i], valid_units)}", raekke=i + first_row, kolonne=unit_col))
         elif bad[i]:
-            findings.append(Finding(FEJL, source, f"'{_show(raw[cols['antal']].iloc[i])}' er ikke et helt antal ansatte.",
+            findings.append(Finding(FEJL, source, number_problem(raw[cols['antal']].iloc[i], WHOLE, "et helt antal "
+                                    "ansatte", "12 eller 1.134") or "Antallet af ansatte kan ikke være negativt.",
                                     raekke=i + first_row, kolonne=cols["antal"]))
     ok = ~unknown & ~bad
+    given = set(forv[~unknown])
+    missing = [u for u in valid_units if u not in given]
+    if missing and len(raw):
+        # a forvaltning not in the file is counted as 0 employees: say so, it may be a partial export
+        findings.append(Finding(ADVARSEL, source, f"{', '.join(missing)} står ikke i filen og tælles med 0 "
+                                "fleksjobansatte. Tilføj en række med antal 0, hvis det er rigtigt.",
+                                kolonne=unit_col))
     return pd.Series(counts[ok], index=forv[ok]).groupby(level=0).sum(), findings
 
 
 def _check_targets(forloeb: pd.DataFrame, rules: YearRules) -> list[Finding]:
-    """Every forvaltning with forløb needs positive targets (else its attainment is undefined)."""
+    """Every forvaltning with forløb needs targets (else its attainment is undefined)."""
     findings = []
     units = list(pd.unique(forloeb["forvaltning"])) if len(forloeb) else []
     t = rules.targets
     for u in units:
         for col, what in (("maaltal_gruppe", "måltal for helårspersoner"), ("maaltal_fleksjob", "måltal for fleksjob")):
             v = t.at[u, col] if u in t.index else np.nan
-            if not np.isfinite(v):
+            if not np.isfinite(v):      # a target given is positive (`load_rules`): here it is missing
                 findings.append(Finding(FEJL, "maaltal", f"{u} har forløb, men intet {what} for {rules.year}. "
                                         "Tilføj måltallet.", kolonne=col))
-            elif v <= 0:
-                findings.append(Finding(FEJL, "maaltal", f"{u}s {what} for {rules.year} er {v:g}; det skal være "
-                                        "større end 0.", kolonne=col))
     if KK in t.index and any(u in t.index for u in UNIT_NAMES if u != KK):
         for col in ("maaltal_gruppe", "maaltal_fleksjob"):
             parts = float(t.loc[[u for u in t.index if u != KK], col].sum())

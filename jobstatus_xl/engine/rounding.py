@@ -6,6 +6,7 @@ Python's round() rounds half to even (round(0.5) == 0), which is wrong for the n
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -40,3 +41,9 @@ def whole(x: float) -> int:
 def percent(fraction: float) -> int:
     """A fraction as the note prints it: whole percent ("84 pct.")."""
     return int(excel_round(100.0 * fraction))
+
+
+def round_half_away(x: Fraction) -> int:
+    """Excel's ROUND(x; 0) on an exact number."""
+    r = math.floor(abs(x) + Fraction(1, 2))
+    return r if x >= 0 else -r

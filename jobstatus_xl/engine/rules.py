@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from fractions import Fraction
 from dataclasses import dataclass
 from importlib import resources
 
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import FEJL, Finding, InputError
+from .values import (FRACTIONAL, WHOLE, Unreadable, dansk_tal, number_problem, numbers_of, read_date, read_decimal,
+                     read_year)
 
 KK = "KK"
 FLEKSJOB = "Fleksjob"
@@ -74,6 +77,12 @@ class YearRules:
         return {col: {str(k): float(v) for k, v in self.targets[col].items()} for col in self.targets.columns}
 
 
+def all_schemes() -> tuple[str, ...]:
+    """Every scheme of every bundled year, in the data's order: a scheme that is not in this year's
+    group (Nytteindsats in 2024) is known, so a row of it is "not counted this year", not "unknown"."""
+    return tuple(dict.fromkeys(_read_bundled("years/ordninger.csv")["ordning"]))
+
+
 def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFrame | None = None,
                ordninger: pd.DataFrame | None = None, *, maaltal_source: str = "maaltal",
                vaegte_source: str = "vaegte", first_row: int = 2) -> YearRules:
@@ -90,18 +99,18 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
     if findings:
         raise InputError(findings)
 
-    ordn = of_year(ordn, year)
+    ordn, _ = year_rows(ordn, year, "ordninger")
     if ordn.empty:
         # A year we have no scheme list for: assume the latest known year's schemes, which is
         # what users expect when they roll the workbook forward; weights and targets must be given.
         allo = _bundled("years/ordninger.csv")
-        latest = max(int(a) for a in allo["aar"])
-        ordn = allo[allo["aar"] == str(latest)]
+        ordn, _ = year_rows(allo, max(read_year(a) for a in allo["aar"]), "ordninger")
     group = tuple(ordn.loc[ordn["maaling"] == HELAARSPERSONER, "ordning"])
     fleks = tuple(ordn.loc[ordn["maaling"] != HELAARSPERSONER, "ordning"])
     fleksjob = fleks[0] if fleks else FLEKSJOB
 
-    vg = of_year(vg, year)
+    vg, found = year_rows(vg, year, vaegte_source, first_row)
+    findings += found
     w_group = w_fleks = float("nan")
     if vg.empty:
         findings.append(Finding(FEJL, vaegte_source, f"Der er ingen vægte for {year}. Tilføj en række med "
@@ -110,28 +119,26 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
         findings.append(Finding(FEJL, vaegte_source, f"Der er {len(vg)} rækker med vægte for {year}; behold én.",
                                 raekke=int(vg.index[1]) + first_row, kolonne="aar"))
     else:
-        row = int(vg.index[0]) + first_row
-        w = {}
-        for col in ("vaegt_gruppe", "vaegt_fleksjob"):
-            w[col] = parse_number(vg.iloc[0][col])
-            if not math.isfinite(w[col]) or w[col] < 0:
-                findings.append(Finding(FEJL, vaegte_source, f"Vægten '{vg.iloc[0][col]}' skal være et tal på 0 eller "
-                                        "derover, fx 55 eller 0,55.", raekke=row, kolonne=col))
-        if not any(f.er_fejl for f in findings):
-            total = w["vaegt_gruppe"] + w["vaegt_fleksjob"]
-            if total <= 0:
-                findings.append(Finding(FEJL, vaegte_source, "Vægtene summer til 0; angiv fx 55 og 45.",
-                                        raekke=row, kolonne="vaegt_gruppe"))
-            else:  # 55/45 and 0.55/0.45 both mean the same weights
-                w_group, w_fleks = w["vaegt_gruppe"] / total, w["vaegt_fleksjob"] / total
+        w_group, w_fleks, found = _weights(vg, year, vaegte_source, first_row)
+        findings += found
 
-    mt = of_year(mt, year)
+    mt, found = year_rows(mt, year, maaltal_source, first_row)
+    findings += found
     units = mt["enhed"].astype(str).str.strip()
-    values = {col: parse_numbers(mt[col]) for col in ("maaltal_gruppe", "maaltal_fleksjob")}
-    for col, v in values.items():
-        for pos in np.flatnonzero(np.isnan(v) & (mt[col].astype(str).str.strip() != "").to_numpy()):
-            findings.append(Finding(FEJL, maaltal_source, f"Måltallet '{mt[col].iloc[pos]}' er ikke et tal.",
-                                    raekke=int(mt.index[pos]) + first_row, kolonne=col))
+    values = {}
+    for col in ("maaltal_gruppe", "maaltal_fleksjob"):
+        # targets are whole numbers: 1.134 is 1134 (a Danish thousands separator), never 1,134
+        v, blank, bad = numbers_of(mt[col], WHOLE)
+        values[col] = v
+        what = _TARGET_NAMES[col]
+        # every target given must be a positive finite number, whether or not the unit has forløb:
+        # KK's target is the sum of all seven
+        for pos in np.flatnonzero(blank | bad | ~(v > 0)):
+            u, raw = units.iloc[pos], mt[col].iloc[pos]
+            problem = (f"{u} har intet {what} for {year}. Tilføj måltallet." if blank[pos] else
+                       f"{u}s {what}: " + number_problem(raw, WHOLE, "et helt tal", "1084 eller 1.084") if bad[pos] else
+                       f"{u}s {what} for {year} er {v[pos]:g}; det skal være større end 0.")
+            findings.append(Finding(FEJL, maaltal_source, problem, raekke=int(mt.index[pos]) + first_row, kolonne=col))
     for pos in np.flatnonzero(units.duplicated().to_numpy()):
         findings.append(Finding(FEJL, maaltal_source, f"{units.iloc[pos]} har mere end én række med måltal for {year}; "
                                 "behold én.", raekke=int(mt.index[pos]) + first_row, kolonne="enhed"))
@@ -147,12 +154,12 @@ def load_rules(year: int, maaltal: pd.DataFrame | None = None, vaegte: pd.DataFr
 def adopted(year: int) -> dt.date | None:
     """The day the year's targets were adopted (`years/vedtaget.csv`), or None when the data has no
     such day; the caller says so rather than guess one."""
-    rows = of_year(_read_bundled("years/vedtaget.csv"), year)
+    rows, _ = year_rows(_read_bundled("years/vedtaget.csv"), year, "vedtaget")
     if len(rows) != 1:
         return None
     try:
-        return dt.date.fromisoformat(str(rows["vedtaget"].iloc[0]).strip())
-    except ValueError:
+        return read_date(rows["vedtaget"].iloc[0])
+    except Unreadable:
         return None
 
 
@@ -161,23 +168,46 @@ def _missing_columns(frame: pd.DataFrame, required, source: str) -> list[Finding
                     kolonne=c) for c in required if c not in frame.columns]
 
 
-def parse_numbers(values) -> np.ndarray:
-    """`parse_number` over a column; blanks and text are NaN."""
-    return np.array([parse_number(v) for v in values], dtype=float)
+_TARGET_NAMES = {"maaltal_gruppe": "måltal for helårspersoner", "maaltal_fleksjob": "måltal for fleksjob"}
 
 
-def parse_number(value) -> float:
-    """A number as users type it: 55, 0,55, '55 %'. Anything else is NaN (reported by the caller)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return float("nan")
-    text = str(value).replace(",", ".").replace("%", "").strip()
-    try:
-        return float(text) if text else float("nan")
-    except ValueError:
-        return float("nan")
+def _weights(vg: pd.DataFrame, year: int, source: str, first_row: int) -> tuple[float, float, list[Finding]]:
+    """The year's two weights as shares. They must sum to 100 (55 and 45, or 55 % and 45 %) or to 1
+    (0,55 and 0,45): any other sum is an error, never normalised in silence (50 and 30 is a typo)."""
+    findings: list[Finding] = []
+    row = int(vg.index[0]) + first_row
+    w: dict[str, Fraction] = {}
+    for col in ("vaegt_gruppe", "vaegt_fleksjob"):
+        raw = vg.iloc[0][col]
+        try:
+            read = read_decimal(raw, FRACTIONAL)
+        except Unreadable:
+            read = None
+        if read is None or read[0] < 0:
+            findings.append(Finding(FEJL, source, number_problem(raw, FRACTIONAL, "en vægt", "55 eller 0,55")
+                                    or f"Vægten '{raw}' skal være et tal på 0 eller derover, fx 55 eller 0,55.",
+                                    raekke=row, kolonne=col))
+            continue
+        w[col] = read[0] / 100 if read[1] else read[0]
+    if findings:
+        return float("nan"), float("nan"), findings
+    total = w["vaegt_gruppe"] + w["vaegt_fleksjob"]
+    if total not in (1, 100):
+        findings.append(Finding(FEJL, source, f"Vægtene for {year} summer til {dansk_tal(total, 4)} "
+                                f"({dansk_tal(w['vaegt_gruppe'], 4)} og {dansk_tal(w['vaegt_fleksjob'], 4)}). De skal "
+                                "summe til 100 (fx 55 og 45) eller 1 (fx 0,55 og 0,45); ret vægtene.",
+                                raekke=row, kolonne="vaegt_gruppe"))
+        return float("nan"), float("nan"), findings
+    return float(w["vaegt_gruppe"] / total), float(w["vaegt_fleksjob"] / total), findings
 
 
-def of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Rows whose `aar` is `year`, whether it came as text ("2024"), number (2024.0) or "2024,0"."""
-    # year tables have a handful of rows: plain Python beats a chain of pandas string operations
-    return frame[np.array([parse_number(v) == year for v in frame["aar"]], dtype=bool)]
+def year_rows(frame: pd.DataFrame, year: int, source: str, first_row: int = 2) -> tuple[pd.DataFrame, list[Finding]]:
+    """Rows whose `aar` is `year` ("2024", 2024.0, "2024,0"), and an error for each `aar` that is no
+    year (2024,5 is not 2024): such a row would otherwise vanish without a word."""
+    findings, keep = [], np.zeros(len(frame), dtype=bool)
+    for pos, v in enumerate(frame["aar"]):
+        try:
+            keep[pos] = read_year(v) == year
+        except Unreadable as exc:
+            findings.append(Finding(FEJL, source, f"{exc}.", raekke=int(frame.index[pos]) + first_row, kolonne="aar"))
+    return frame[keep], findings

@@ -14,7 +14,8 @@ import pandas as pd
 
 from .helaarspersoner import Basis, _as_days, clipped, days_counted, days_in_period, employed_in, shares
 from .periods import Period
-from .rules import KK, UNIT_NAMES, YearRules, parse_numbers
+from .rules import KK, UNIT_NAMES, YearRules
+from .values import FRACTIONAL, WHOLE, numbers_of
 
 TIDY_COLUMNS = ["aar", "enhed", "linje", "status", "maaltal", "maalopfyldelse", "antal_forloeb"]
 SAMLET = "Samlet"
@@ -144,8 +145,8 @@ def aggregates_from_table(table: pd.DataFrame, rules: YearRules) -> Aggregates:
     """
     t = table.copy()
     # the same reading of a typed number ("112,4") as the check that let it through
-    t["status"] = parse_numbers(t["status"])
-    t["antal_forloeb"] = parse_numbers(t["antal_forloeb"])
+    t["status"] = numbers_of(t["status"], FRACTIONAL)[0]
+    t["antal_forloeb"] = numbers_of(t["antal_forloeb"], WHOLE)[0]
     is_fleks = t["ordning"] == rules.fleksjob
     schemes = t.loc[~is_fleks].set_index(["enhed", "ordning"])[["status", "antal_forloeb"]]
     units = _units(t["enhed"])

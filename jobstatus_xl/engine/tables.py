@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .periods import Period
 from .rounding import excel_round
 from .rules import KK, UNIT_NAMES
 from .status import SAMLET, SAMLET_MAAL
+from .values import dansk_tal
 
 COL_STATUS = "Status"
 COL_SAMLET_STATUS = "Samlet status"
@@ -22,12 +24,13 @@ COL_SAMLET_MAALTAL = "Samlet måltal"
 COL_PCT = "Procentvis målopfyldelse"
 
 
-def col_antal(year: int) -> str:
-    return f"Antal forløb i {year}**"
+def col_antal(year: int, period: Period | None = None) -> str:
+    """'Antal forløb i 2024**' for the year; for a part of it the forløb overlap the period, not the year."""
+    return f"Antal forløb i {year}**" if period is None or period.is_year() else "Antal forløb i perioden**"
 
 
-def columns(year: int) -> list[str]:
-    return [COL_STATUS, COL_SAMLET_STATUS, COL_SAMLET_MAALTAL, COL_PCT, col_antal(year)]
+def columns(year: int, period: Period | None = None) -> list[str]:
+    return [COL_STATUS, COL_SAMLET_STATUS, COL_SAMLET_MAALTAL, COL_PCT, col_antal(year, period)]
 
 
 ROW_ANTAL = "Antal forløb"
@@ -63,9 +66,10 @@ def _lines_by_unit(tidy: pd.DataFrame) -> dict[str, dict[str, dict]]:
     return out
 
 
-def _note_table(lines: dict[str, dict[str, dict]], year: int, enhed: str, number: int) -> NoteTable:
+def _note_table(lines: dict[str, dict[str, dict]], year: int, enhed: str, number: int,
+                period: Period | None = None) -> NoteTable:
     rows = lines[enhed]
-    cols = columns(year)
+    cols = columns(year, period)
     # compute_status orders each unit's lines: group schemes, Samlet, the fleksjob scheme, Samlet målopfyldelse
     lines = list(rows)
     group = lines[:lines.index(SAMLET)]
@@ -95,16 +99,18 @@ def table_title(number: int, enhed: str, year: int) -> str:
     return f"Tabel {number}: Status og målopfyldelse for de særlige jobordninger i {name} for {year}{suffix}"
 
 
-def note_tables(tidy: pd.DataFrame, previous: pd.DataFrame | None = None) -> list[NoteTable]:
-    """Tables as numbered in the note: 1 = KK, 2 = KK previous year, 3.. = each forvaltning."""
+def note_tables(tidy: pd.DataFrame, previous: pd.DataFrame | None = None,
+                period: Period | None = None) -> list[NoteTable]:
+    """Tables as numbered in the note: 1 = KK, 2 = KK previous year, 3.. = each forvaltning.
+    `period`: the period of `tidy` (None: the whole year); the previous year's is the whole year."""
     lines, year = _lines_by_unit(tidy), int(tidy["aar"].iloc[0])
-    tables = [_note_table(lines, year, KK, 1)]
+    tables = [_note_table(lines, year, KK, 1, period)]
     if previous is not None:
         tables.append(note_table(previous, KK, 2))
     number = 3
     for enhed in lines:
         if enhed != KK:
-            tables.append(_note_table(lines, year, enhed, number))
+            tables.append(_note_table(lines, year, enhed, number, period))
             number += 1
     return tables
 
@@ -113,7 +119,7 @@ def format_number(x: float) -> str:
     """A whole number as the note prints it: 1.084 (Danish thousands separator)."""
     if x is None or not np.isfinite(x):
         return ""
-    return f"{int(excel_round(x)):,}".replace(",", ".")
+    return dansk_tal(excel_round(x), 0)
 
 
 def format_percent(fraction: float) -> str:
