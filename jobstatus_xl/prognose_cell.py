@@ -1,9 +1,14 @@
 """The worksheet function PROGNOSE's reading of its arguments (udfs.py holds only the decorated
 function): which figure a cell asks for, which line, and the input tables as the engine takes them.
+The tables arrive unconverted (`convert="raw"`, as for STATUSTABEL); one forecast of every unit and
+line is computed per distinct input (udfcache.whole_tables) and each cell looks its figure up.
 No xlwings here; bad input raises `xlconvert.CellError` with the Danish text the cell shows."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
+from . import udfcache
 from . import xlconvert as xc
 from .engine.pipeline import RawInput, Settings
 from .engine.prognose import Forecast, forecast
@@ -45,28 +50,46 @@ def line_name(value) -> str:
 
 
 def table_input(forloeb_table, fleksjob_table, targets_table=None, weights_table=None) -> RawInput:
-    """The engine's raw input from table ranges with their header rows (tblForloeb[#Alle] ...);
-    an optional table left out or without rows means the bundled data for the year."""
+    """The engine's raw input from table ranges with their header rows (tblForloeb[#Alle] ...), as
+    xlwings hands them over with `convert="raw"`; an optional table left out or without rows means
+    the bundled data for the year."""
     def optional(sheet, value, what):
-        return _nonempty(table_from_grid(sheet, xc.table_grid(value, what, required=False), required=False))
-    return RawInput(forloeb=table_from_grid(SHEET_FORLOEB, xc.table_grid(forloeb_table, "forløbstabellen")),
-                    fleksjob=table_from_grid(SHEET_FLEKSJOB, xc.table_grid(fleksjob_table, "fleksjobtabellen")),
+        grid = xc.table_grid(xc.cells(value), what, required=False)
+        return _nonempty(table_from_grid(sheet, grid, required=False))
+    return RawInput(forloeb=table_from_grid(SHEET_FORLOEB, xc.table_grid(xc.cells(forloeb_table), "forløbstabellen")),
+                    fleksjob=table_from_grid(SHEET_FLEKSJOB, xc.table_grid(xc.cells(fleksjob_table), "fleksjobtabellen")),
                     maaltal=optional(SHEET_MAALTAL, targets_table, "måltalstabellen"),
                     vaegte=optional(SHEET_VAEGTE, weights_table, "vægttabellen"))
 
 
+def forecast_figures(pr, forloeb_table, fleksjob_table, basis=None, targets_table=None, weights_table=None):
+    """(the year's fleksjob line, every unit's and line's figures of the forecast table as
+    (unit, line) -> column -> cell value); immutable, since every cell over the same input shares it."""
+    raw = table_input(forloeb_table, fleksjob_table, targets_table, weights_table)
+    fc: Forecast = forecast(raw, Settings(pr.year, basis=xc.basis(basis)), pr, source="PROGNOSE",
+                            column="opgørelsesdato")
+    figures = {}
+    for rec in fc.table[["enhed", "linje", *MEASURES.values()]].itertuples(index=False):
+        # the first row of a (unit, line), as a lookup in the table would find it
+        figures.setdefault((rec[0], rec[1]), MappingProxyType(
+            {c: xc.excel_value(v) for c, v in zip(MEASURES.values(), rec[2:])}))
+    return fc.rules.fleksjob, MappingProxyType(figures)
+
+
 def forecast_cell(unit, line, status_date, forloeb_table, fleksjob_table, measure=None, basis=None,
                   targets_table=None, weights_table=None):
-    """One figure of the forecast table: the engine's forecast for the status date's year."""
+    """One figure of the forecast table: the engine's forecast for the status date's year. The
+    cell's own arguments are checked first, then the shared computation gives its (cached) figures
+    or its (cached) refusal, the same in every cell."""
     u = xc.unit(unit)
     ln = line_name(line)
     column = measure_column(measure)
     pr = xc.one_date(status_date, "opgørelsesdatoen")
-    raw = table_input(forloeb_table, fleksjob_table, targets_table, weights_table)
-    fc: Forecast = forecast(raw, Settings(pr.year, basis=xc.basis(basis)), pr, source="PROGNOSE",
-                            column="opgørelsesdato")
-    rows = fc.table[(fc.table["enhed"] == u) & (fc.table["linje"] == ln)]
-    if rows.empty:
+    fleksjob, figures = udfcache.whole_tables(
+        "prognose", (pr.toordinal(), forloeb_table, fleksjob_table, basis, targets_table, weights_table),
+        lambda: forecast_figures(pr, forloeb_table, fleksjob_table, basis, targets_table, weights_table))
+    row = figures.get((u, ln))
+    if row is None:
         raise xc.CellError(f"linjen '{ln}' findes ikke i {pr.year}; brug en ordning, Samlet, "
-                           f"{fc.rules.fleksjob} eller Samlet målopfyldelse")
-    return xc.excel_value(rows[column].iloc[0])
+                           f"{fleksjob} eller Samlet målopfyldelse")
+    return row[column]

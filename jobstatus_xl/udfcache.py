@@ -13,7 +13,9 @@ The cache is small (a few registers, least recently used out first), thread-safe
 xlwings calls from its COM thread, xlwings Server may run calls in threads, xlwings Lite in one)
 and holds only immutable results: read-only arrays, tuples and mappings that no caller can change.
 
-For another function over the same table columns (e.g. the forecast PROGNOSE), in udfs.py:
+A function over whole tables with their header rows (STATUSTABEL, the forecast PROGNOSE) keeps
+one result per distinct input with `whole_tables(name, key_values, compute)`. For another function
+over the same table columns, in udfs.py:
 
     table = udfcache.forloeb_columns(units, schemes, start_dates, end_dates)   # parsed once, shared
     as_of = udfcache.period(period_start, as_of_date)                          # or any xlconvert reader
@@ -415,8 +417,17 @@ def fleksjob_headcounts(table: FleksjobColumns, month: Period, ids=None) -> Mapp
 
 # ---------------------------------------------------------------- whole note tables (STATUSTABEL)
 
+def whole_tables(name: str, key_values: tuple, compute: Callable[[], Any]) -> Any:
+    """A function over whole input tables with their header rows (STATUSTABEL, PROGNOSE): one
+    computation for every cell per distinct input. `key_values` are all arguments but what picks
+    the cell's figure (raw, or values marshal takes: a date as its ordinal), `compute` returns what
+    the cells look their figures up in, immutable (tuples, MappingProxyType). `name` keeps the
+    functions' entries apart."""
+    key = fingerprint(name, *key_values)
+    return _tables.get(key and (name, key), compute)
+
+
 def note_tables(key_values: tuple, compute: Callable[[], Mapping[str, tuple]]) -> Mapping[str, tuple]:
-    """STATUSTABEL's tables for every unit from one computation per distinct input: `key_values`
-    are all arguments but the unit (raw), `compute` returns unit -> rows as tuples."""
-    key = fingerprint("note_tables", *key_values)
-    return _tables.get(key and ("note_tables", key), compute)
+    """STATUSTABEL's tables for every unit: `key_values` are all arguments but the unit (raw),
+    `compute` returns unit -> rows as tuples."""
+    return whole_tables("note_tables", key_values, compute)

@@ -7,7 +7,7 @@ both flavours accept are used: per-argument `doc`, `ndim` and `err_to_str` (no `
 the server flavour lacks). Every function runs inside `_cell_errors`, the one place where bad
 input - or a result that is not a finite number - becomes a short Danish message in the cell.
 
-The functions over whole table columns (STATUS_*, STATUSTABEL) take those columns unconverted
+The functions over whole table columns (STATUS_*, STATUSTABEL, PROGNOSE) take them unconverted
 (`convert="raw"`): xlwings' own conversion visits every cell in Python on every call (through
 Office.js it cost more than the whole computation, see benchmarks/RESULTS.md), while the content
 fingerprint that finds the shared, already aggregated register (udfcache.py) needs only the raw
@@ -305,13 +305,13 @@ def _rows(table) -> tuple[tuple, ...]:
 @xw.arg("unit", doc=DOC["unit"], **_CELL)
 @xw.arg("line", doc="Linjen: en ordning (fx Virksomhedspraktik), Samlet, Fleksjob eller Samlet målopfyldelse.", **_CELL)
 @xw.arg("status_date", doc="Opgørelsesdatoen ('opgjort pr.'), fx 30-06-2024. Året er datoens år.", **_CELL)
-@xw.arg("forloeb_table", doc=DOC["forloeb_table"], **_RANGE)
-@xw.arg("fleksjob_table", doc=DOC["fleksjob_table"], **_RANGE)
+@xw.arg("forloeb_table", doc=DOC["forloeb_table"], **_COLUMN)
+@xw.arg("fleksjob_table", doc=DOC["fleksjob_table"], **_COLUMN)
 @xw.arg("measure", doc="Valgfri: prognose (standard), sikker, til dato, lav, høj, måltal, målopfyldelse eller "
         "sikker målopfyldelse.", **_CELL)
 @xw.arg("basis", doc=DOC["basis"], **_CELL)
-@xw.arg("targets_table", doc=DOC["targets_table"], **_RANGE)
-@xw.arg("weights_table", doc=DOC["weights_table"], **_RANGE)
+@xw.arg("targets_table", doc=DOC["targets_table"], **_COLUMN)
+@xw.arg("weights_table", doc=DOC["weights_table"], **_COLUMN)
 @_cell_errors
 def PROGNOSE(unit, line, status_date, forloeb_table, fleksjob_table, measure=None, basis=None, targets_table=None,
              weights_table=None):

@@ -23,12 +23,7 @@ PR = dt.date(2024, 6, 30)
 DEMO = demo_input()
 
 
-def sheet_table(frame, date_cols=("start", "slut")) -> list[list]:
-    rows = [list(frame.columns)]
-    for rec in frame.itertuples(index=False):
-        rows.append([(serial(v) if v else None) if c in date_cols else (v if v != "" else None)
-                     for c, v in zip(frame.columns, rec)])
-    return rows
+sheet_table = h.table_range
 
 
 def grids_with_status_date(pr: dt.date | str | None) -> list[sheets.SheetGrid]:

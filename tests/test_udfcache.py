@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import xlwings_harness as h
 from xlwings_harness import call_cell, call_udf, col, excel_error, formatted_date, one, serial
-from xlwings_harness import server_flavour_only  # noqa: F401  (autouse fixture)
+from xlwings_harness import fresh_udfcache, server_flavour_only  # noqa: F401  (fixtures)
 
 from jobstatus_xl import udfcache, udfs
 from jobstatus_xl import xlconvert as xc
@@ -39,10 +39,8 @@ def test_runs_in_the_server_flavour():
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    udfcache.configure()
+def fresh_cache(fresh_udfcache):
     yield
-    udfcache.configure()
 
 
 def serials(values) -> list[list]:

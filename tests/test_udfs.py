@@ -326,12 +326,7 @@ def test_status_functions_refuse_unknown_arguments():
 
 # ---------------------------------------------------------------- STATUSTABEL (dynamic array)
 
-def sheet_table(frame: pd.DataFrame, date_cols=("start", "slut")) -> list[list]:
-    rows = [list(frame.columns)]
-    for rec in frame.itertuples(index=False):
-        rows.append([(serial(v) if v else None) if c in date_cols else (v if v != "" else None)
-                     for c, v in zip(frame.columns, rec)])
-    return rows
+sheet_table = h.table_range
 
 
 @pytest.mark.parametrize("unit", ["KK", "SOF"])

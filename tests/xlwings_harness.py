@@ -78,6 +78,26 @@ def rerun_in_server_process(test_file: str | Path) -> None:
     assert proc.returncode == 0, f"re-run in a server-flavour process failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
 
 
+@pytest.fixture
+def fresh_udfcache():
+    """The worksheet functions' shared cache (jobstatus_xl/udfcache.py) empty and at its default
+    sizes before and after the test (a module makes it autouse by wrapping it)."""
+    from jobstatus_xl import udfcache
+    udfcache.configure()
+    yield
+    udfcache.configure()
+
+
+def table_range(frame: pd.DataFrame, date_cols=("start", "slut")) -> list[list]:
+    """An input table with its header row (tblForloeb[#Alle]) as Excel hands it to a function:
+    dates as serials, blank cells None."""
+    rows = [list(frame.columns)]
+    for rec in frame.itertuples(index=False):
+        rows.append([(serial(v) if v else None) if c in date_cols else (v if v != "" else None)
+                     for c, v in zip(frame.columns, rec)])
+    return rows
+
+
 @pytest.fixture(autouse=True)
 def server_flavour_only(request):
     """Autouse in a module that imports it: every test but `test_runs_in_the_server_flavour` skips
