@@ -309,7 +309,8 @@ def _read_input(args) -> tuple:
                              args.start or (sheet.start if not args.year or args.year == sheet.year else None),
                              args.end or (sheet.end if not args.year or args.year == sheet.year else None),
                              args.basis or sheet.basis, args.reference_month or sheet.reference_month,
-                             sheet.status_date if not args.year or args.year == sheet.year else None)
+                             sheet.status_date if not args.year or args.year == sheet.year else None,
+                             status_date_at=sheet.status_date_at)
     if args.year is None:
         raise InputError([Finding(FEJL, COMMAND_LINE, "Angiv opgørelsesåret med --year, fx --year 2024.")])
     settings = Settings(args.year, args.start, args.end, args.basis or "kalenderdage", args.reference_month)
@@ -340,10 +341,11 @@ def _prognose(args) -> int:
     raw, settings = _read_input(args)
     if args.pr is not None:
         fc = forecast(raw, settings, args.pr, source=COMMAND_LINE, column="--pr")
+    elif settings.status_date:          # the workbook's "Opgjort pr.": a finding names its cell
+        source, row, column = settings.status_date_at
+        fc = forecast(raw, settings, source=source, row=row, column=column)
     else:
-        from .sheets import SHEET_SETTINGS, settings_row
-        fc = forecast(raw, settings, source=SHEET_SETTINGS, row=settings_row("OpgjortPr"), column="Værdi") \
-            if settings.status_date else forecast(raw, settings, source=COMMAND_LINE, column="--pr")
+        fc = forecast(raw, settings, source=COMMAND_LINE, column="--pr")
     say({"table": report.render_forecast, "csv": report.forecast_to_csv, "json": report.forecast_to_json}[args.format](fc))
     return 0
 

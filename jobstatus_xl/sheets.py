@@ -373,7 +373,8 @@ def settings_from_grid(grid: list[list] | None) -> Settings:
                                 raekke=settings_row("Grundlag"), kolonne="Værdi"))
     if findings:
         raise InputError(findings)
-    return Settings(year, dates["PeriodeFra"], dates["PeriodeTil"], basis, dates["Referencemaaned"], dates["OpgjortPr"])
+    return Settings(year, dates["PeriodeFra"], dates["PeriodeTil"], basis, dates["Referencemaaned"], dates["OpgjortPr"],
+                    status_date_at=(SHEET_SETTINGS, settings_row("OpgjortPr"), "Værdi"))
 
 
 def raw_input_from_grids(grids: dict[str, list[list] | None]) -> tuple[RawInput, Settings]:

@@ -113,8 +113,11 @@ def test_a_status_date_outside_the_year_stops_the_refresh_with_a_finding_on_kont
     returned, actions = run_refresh(grids_with_status_date(dt.date(2023, 6, 30)))
     assert returned is None
     assert {a.sheet for a in actions if a.sheet} == {sheets.SHEET_CHECK}
-    text = str(written(actions, sheets.SHEET_CHECK))
-    assert "Opgørelsesdatoen 30-06-2023 ligger uden for opgørelsesåret 2024" in text
+    rows = written(actions, sheets.SHEET_CHECK)
+    (row,) = [r for r in rows if any("Opgørelsesdatoen 30-06-2023 ligger uden for opgørelsesåret 2024" in str(v)
+                                     for v in r)]
+    # the finding names the cell the user must correct: Indstillinger, the setting's row, column Værdi
+    assert [sheets.SHEET_SETTINGS, sheets.settings_row("OpgjortPr"), "Værdi"] in [row[i:i + 3] for i in range(len(row) - 2)]
 
 
 # ---------------------------------------------------------------- the headless refresh and the template

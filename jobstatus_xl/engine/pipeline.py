@@ -40,6 +40,8 @@ class Settings:
     basis: str = "kalenderdage"
     reference_month: dt.date | None = None   # any day in the fleksjob reference month
     status_date: dt.date | None = None       # "opgjort pr." of the year-end forecast (engine/prognose)
+    # where status_date was read (source, row, column), so a finding about it names that cell
+    status_date_at: tuple[str, int | None, str] = ("indstillinger", None, "Opgjort pr.")
 
     @property
     def period(self) -> Period:
@@ -154,7 +156,8 @@ def compute(raw: RawInput, settings: Settings) -> Result:
     forecast = None
     if settings.status_date is not None:
         from .prognose import forecast_parsed   # prognose builds on this module
-        forecast = forecast_parsed(p, settings.status_date)
+        source, row, column = settings.status_date_at
+        forecast = forecast_parsed(p, settings.status_date, source=source, row=row, column=column)
         findings = findings + forecast.notes
     return Result(settings, rules, tidy, previous_tidy, note_tables(tidy, previous_tidy, p.period),
                   _ordered(findings), forecast)
