@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import sections
+
 ROOT = Path(__file__).resolve().parent.parent
 OLD_COMMIT = "d832809"
 BEGIN = "<!-- refresh_bench: begin -->"
@@ -372,13 +374,7 @@ def keep_section(md: Path, text: str) -> str:
 
 
 def write_markdown(md: Path, text: str) -> None:
-    old = md.read_text(encoding="utf-8") if md.exists() else ""
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + text.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    md.write_text(new, encoding="utf-8")
+    sections.write_section(md, text, BEGIN, END)
 
 
 def main(argv=None) -> int:

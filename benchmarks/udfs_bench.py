@@ -44,6 +44,7 @@ import time
 import types
 from pathlib import Path
 
+from . import sections
 from .roundtrips import _harness   # tests/xlwings_harness.py, imported first (xlwings' server flavour)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -376,13 +377,7 @@ def markdown(res: dict) -> str:
 
 def write_section(md_path: Path, section: str) -> None:
     """Put the section into RESULTS.md between the markers (appended when absent)."""
-    text = md_path.read_text(encoding="utf-8") if md_path.is_file() else ""
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    md_path.write_text(text, encoding="utf-8")
+    sections.write_section(md_path, section, MARK_BEGIN, MARK_END)
 
 
 def section_from(json_path: Path) -> str:
