@@ -10,11 +10,10 @@ from types import MappingProxyType
 
 from . import udfcache
 from . import xlconvert as xc
-from .engine.pipeline import RawInput, Settings
+from .engine.pipeline import Settings
 from .engine.prognose import Forecast, forecast
-from .engine.register import fold_key
 from .engine.status import SAMLET, SAMLET_MAAL
-from .sheets import SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_VAEGTE, _nonempty, table_from_grid
+from .engine.values import fold_key
 
 # What a cell may ask for (Danish, as typed) -> the forecast table's column.
 MEASURES = {
@@ -49,23 +48,10 @@ def line_name(value) -> str:
     return xc.scheme(value)
 
 
-def table_input(forloeb_table, fleksjob_table, targets_table=None, weights_table=None) -> RawInput:
-    """The engine's raw input from table ranges with their header rows (tblForloeb[#Alle] ...), as
-    xlwings hands them over with `convert="raw"`; an optional table left out or without rows means
-    the bundled data for the year."""
-    def optional(sheet, value, what):
-        grid = xc.table_grid(xc.cells(value), what, required=False)
-        return _nonempty(table_from_grid(sheet, grid, required=False))
-    return RawInput(forloeb=table_from_grid(SHEET_FORLOEB, xc.table_grid(xc.cells(forloeb_table), "forløbstabellen")),
-                    fleksjob=table_from_grid(SHEET_FLEKSJOB, xc.table_grid(xc.cells(fleksjob_table), "fleksjobtabellen")),
-                    maaltal=optional(SHEET_MAALTAL, targets_table, "måltalstabellen"),
-                    vaegte=optional(SHEET_VAEGTE, weights_table, "vægttabellen"))
-
-
 def forecast_figures(pr, forloeb_table, fleksjob_table, basis=None, targets_table=None, weights_table=None):
     """(the year's fleksjob line, every unit's and line's figures of the forecast table as
     (unit, line) -> column -> cell value); immutable, since every cell over the same input shares it."""
-    raw = table_input(forloeb_table, fleksjob_table, targets_table, weights_table)
+    raw = xc.table_input(forloeb_table, fleksjob_table, targets_table, weights_table)
     fc: Forecast = forecast(raw, Settings(pr.year, basis=xc.basis(basis)), pr, source="PROGNOSE",
                             column="opgørelsesdato")
     figures = {}

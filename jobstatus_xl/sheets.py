@@ -386,13 +386,14 @@ def raw_input_from_grids(grids: dict[str, list[list] | None]) -> tuple[RawInput,
         # an empty Måltal/Vægte sheet: the engine uses the bundled figures and says so
         maaltal=table_from_grid(SHEET_MAALTAL, grids.get(SHEET_MAALTAL), required=False),
         vaegte=table_from_grid(SHEET_VAEGTE, grids.get(SHEET_VAEGTE), required=False),
-        previous=_nonempty(table_from_grid(SHEET_TIDLIGERE, grids.get(SHEET_TIDLIGERE), required=False)),
+        previous=nonempty(table_from_grid(SHEET_TIDLIGERE, grids.get(SHEET_TIDLIGERE), required=False)),
     )
     return raw, settings
 
 
-def _nonempty(table: Table | None) -> Table | None:
-    """An empty 'Tidligere år' means no previous year's table."""
+def nonempty(table: Table | None) -> Table | None:
+    """An optional table without rows is no table: an empty 'Tidligere år' means no previous year's
+    table, an empty Måltal/Vægte in a function's arguments the bundled figures."""
     return table if table is not None and len(table.frame) else None
 
 

@@ -29,10 +29,9 @@ from . import xlconvert as xc
 from .engine import helaarspersoner as hp
 from .engine.findings import InputError
 from .engine.periods import Period
-from .engine.pipeline import RawInput, Settings
+from .engine.pipeline import Settings
 from .engine.pipeline import compute as compute_result
 from .engine.status import weighted_attainment
-from .sheets import SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_VAEGTE, table_from_grid
 
 log = logging.getLogger(__name__)
 
@@ -245,12 +244,6 @@ def STATUS_FLEKSJOB(unit, units, start_dates, end_dates, reference_date, ids=Non
 
 # ---------------------------------------------------------------- a whole note table (dynamic array)
 
-def _optional_table(sheet: str, grid: list[list] | None):
-    """An optional input table; left out or without rows means the bundled data for the year."""
-    table = table_from_grid(sheet, grid, required=False)
-    return table if table is not None and len(table.frame) else None
-
-
 @xw.func
 @xw.arg("unit", doc=DOC["unit"], **_CELL)
 @xw.arg("report_year", doc=DOC["report_year"], **_CELL)
@@ -273,14 +266,7 @@ def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=N
     xc.period(start or dt.date(year, 1, 1), end or dt.date(year, 12, 31))   # a reversed period, in Danish
 
     def compute():
-        grids = {SHEET_FORLOEB: xc.table_grid(xc.cells(forloeb_table), "forløbstabellen"),
-                 SHEET_FLEKSJOB: xc.table_grid(xc.cells(fleksjob_table), "fleksjobtabellen"),
-                 SHEET_MAALTAL: xc.table_grid(xc.cells(targets_table), "måltalstabellen", required=False),
-                 SHEET_VAEGTE: xc.table_grid(xc.cells(weights_table), "vægttabellen", required=False)}
-        raw = RawInput(forloeb=table_from_grid(SHEET_FORLOEB, grids[SHEET_FORLOEB]),
-                       fleksjob=table_from_grid(SHEET_FLEKSJOB, grids[SHEET_FLEKSJOB]),
-                       maaltal=_optional_table(SHEET_MAALTAL, grids[SHEET_MAALTAL]),
-                       vaegte=_optional_table(SHEET_VAEGTE, grids[SHEET_VAEGTE]))
+        raw = xc.table_input(forloeb_table, fleksjob_table, targets_table, weights_table)
         result = compute_result(raw, Settings(year, start, end, xc.basis(basis)))
         return MappingProxyType({t.enhed: _rows(t) for t in result.tables if t.year == year})
 

@@ -23,10 +23,12 @@ from .engine import values
 from .engine.findings import CELL_ERROR_PREFIX, InputError, is_excel_error, mask_cpr
 from .engine.helaarspersoner import MAX_HOURS_PER_WEEK, days_in_period
 from .engine.periods import Period
+from .engine.pipeline import RawInput
 from .engine.rules import HELAARSPERSONER, KK, UNIT_NAMES, all_schemes
 # The engine's one reader of values (numbers, dates, codes, folding): the functions read a cell
 # exactly as the ribbon's refresh reads a table.
 from .engine.values import SCHEME_ALIASES, Unreadable
+from .sheets import SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_VAEGTE, nonempty, table_from_grid
 
 ERROR_PREFIX = CELL_ERROR_PREFIX
 FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]
@@ -462,3 +464,20 @@ def excel_value(x):
     if isinstance(x, np.generic):
         return x.item()
     return x
+
+
+def table_input(forloeb_table, fleksjob_table, targets_table=None, weights_table=None):
+    """The engine's raw input from table ranges with their header rows (tblForloeb[#Alle] ...), as
+    xlwings hands them over with `convert="raw"`: every argument's shape is checked before any
+    table's content; an optional table left out or without rows means the bundled data for the year."""
+    grids = {SHEET_FORLOEB: table_grid(cells(forloeb_table), "forløbstabellen"),
+             SHEET_FLEKSJOB: table_grid(cells(fleksjob_table), "fleksjobtabellen"),
+             SHEET_MAALTAL: table_grid(cells(targets_table), "måltalstabellen", required=False),
+             SHEET_VAEGTE: table_grid(cells(weights_table), "vægttabellen", required=False)}
+
+    def optional(sheet):
+        return nonempty(table_from_grid(sheet, grids[sheet], required=False))
+
+    return RawInput(forloeb=table_from_grid(SHEET_FORLOEB, grids[SHEET_FORLOEB]),
+                    fleksjob=table_from_grid(SHEET_FLEKSJOB, grids[SHEET_FLEKSJOB]),
+                    maaltal=optional(SHEET_MAALTAL), vaegte=optional(SHEET_VAEGTE))
