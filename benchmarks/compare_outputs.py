@@ -133,6 +133,13 @@ def cases(inputs: Path, quick: bool) -> dict[str, list[list[str]]]:
 
 # ------------------------------------------------------------------ running and comparing
 
+def imported_from(tree: Path) -> Path:
+    """Where `jobstatus_xl` comes from with PYTHONPATH at `tree` (an installed copy must not win)."""
+    p = subprocess.run([sys.executable, "-c", "import jobstatus_xl; print(jobstatus_xl.__file__)"], check=True,
+                       env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree, capture_output=True, text=True)
+    return Path(p.stdout.strip()).resolve().parent.parent
+
+
 def run_case(tree: Path, runs: list[list[str]], work: Path) -> dict[str, bytes]:
     """Everything a case gives: per run its exit code, stdout and stderr; every file it wrote."""
     work.mkdir(parents=True)
@@ -176,28 +183,33 @@ def differences(old: dict[str, bytes], new: dict[str, bytes]) -> list[str]:
 
 def bench(old_tree: Path, n: int, repeats: int) -> None:
     """`pipeline.compute` of the old package (as `jobstatus_xl_base`) and of this tree's, on the same
-    sheet-like register, alternately; the medians and their ratio."""
+    n-row register as a sheet gives it (object columns) and as a typed reader gives it (categoricals,
+    datetime64), alternately; the medians and their ratio. The figures and findings must agree."""
     (old_tree / "jobstatus_xl").rename(old_tree / "jobstatus_xl_base")
     sys.path.insert(0, str(old_tree))
     sys.path.insert(0, str(ROOT))
     import jobstatus_xl.engine.pipeline as new
     import jobstatus_xl_base.engine.pipeline as old
-    forloeb, fleksjob = synth.sheet_values(synth.generate(n))
-    inputs = {m: (m.RawInput(m.Table(forloeb, "Forløb"), m.Table(fleksjob, "Fleksjob")), m.Settings(year=synth.YEAR))
-              for m in (old, new)}
-    figures = {m: m.compute(*inputs[m]).tidy for m in (old, new)}          # warm up, and the same figures
-    pd.testing.assert_frame_equal(figures[old], figures[new])
-    secs: dict = {old: [], new: []}
-    for r in range(repeats):
-        for m in ((old, new) if r % 2 == 0 else (new, old)):
-            t = time.perf_counter()
-            m.compute(*inputs[m])
-            secs[m].append(time.perf_counter() - t)
-    o, w = statistics.median(secs[old]), statistics.median(secs[new])
-    print(f"\npipeline.compute, {n:,} forløb (+{len(fleksjob):,} fleksjob), {repeats} interleaved repeats:")
-    print(f"  old {o:.3f} s (runs {', '.join(f'{s:.3f}' for s in secs[old])})")
-    print(f"  new {w:.3f} s (runs {', '.join(f'{s:.3f}' for s in secs[new])})")
-    print(f"  ratio new/old {w / o:.3f}")
+    reg = synth.generate(n)
+    for form in (synth.sheet_values, synth.typed_columns):
+        forloeb, fleksjob = form(reg)
+        inputs = {m: (m.RawInput(m.Table(forloeb, "Forløb"), m.Table(fleksjob, "Fleksjob")),
+                      m.Settings(year=synth.YEAR)) for m in (old, new)}
+        results = {m: m.compute(*inputs[m]) for m in (old, new)}          # warm up, and the same output
+        pd.testing.assert_frame_equal(results[old].tidy, results[new].tidy)
+        assert [str(f) for f in results[old].findings] == [str(f) for f in results[new].findings]
+        secs: dict = {old: [], new: []}
+        for r in range(repeats):
+            for m in ((old, new) if r % 2 == 0 else (new, old)):
+                t = time.perf_counter()
+                m.compute(*inputs[m])
+                secs[m].append(time.perf_counter() - t)
+        o, w = statistics.median(secs[old]), statistics.median(secs[new])
+        print(f"\npipeline.compute, {n:,} forløb (+{len(fleksjob):,} fleksjob) as {form.__name__}, "
+              f"{repeats} interleaved repeats:")
+        print(f"  old {o:.3f} s (runs {', '.join(f'{s:.3f}' for s in secs[old])})")
+        print(f"  new {w:.3f} s (runs {', '.join(f'{s:.3f}' for s in secs[new])})")
+        print(f"  ratio new/old {w / o:.3f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="compare_outputs_") as tmp:
         tmp = Path(tmp)
         old_tree = extract(args.ref, tmp / "old")
+        for tree in (old_tree, ROOT):
+            if imported_from(tree) != tree.resolve():
+                sys.exit(f"PYTHONPATH={tree} imports jobstatus_xl from {imported_from(tree)}: nothing would be compared")
         all_cases = cases(tmp / "inputs", args.quick)
         for name, runs in all_cases.items():
             if args.only and args.only not in name:
