@@ -171,6 +171,8 @@ class _Spells:
 
 def _parse_spells(table: RawTable, required, rules: YearRules, period: Period, source: str,
                   first_row: int, *, basis: str, with_scheme: bool) -> tuple[pd.DataFrame, list[Finding]]:
+    """A spell table (forløb with a scheme, fleksjob without) checked rule by rule, in the order its
+    findings are listed; the clean rows as `_clean_frame` gives them."""
     cols, findings = map_columns(list(table.frame.columns), required, source)
     if findings:
         return _clean_frame(with_scheme, np.zeros(0, bool), {}), findings
