@@ -282,8 +282,8 @@ def _starts(dist, pr: dt.date, future: int):
     weight = counts / counts.sum()
     t = np.datetime64(pr, "D") + np.arange(1, future + 1)
     start = np.repeat(t, len(lengths))
-    slut = start + (np.tile(lengths, future) - 1)
-    return start, slut, np.full(len(start), np.nan), np.tile(weight, future)
+    end = start + (np.tile(lengths, future) - 1)
+    return start, end, np.full(len(start), np.nan), np.tile(weight, future)
 
 
 def _running_days(dist, pr: dt.date, future: int):
@@ -313,9 +313,9 @@ def _expected(new: _NewStarts, pr: dt.date, future: int, periods: list[Period], 
     for key, dist in new.lengths.items():
         if dist is None:
             continue
-        start, slut, hours, weight = forloeb_of(dist, pr, future)
+        start, end, hours, weight = forloeb_of(dist, pr, future)
         for series, period in zip(out, periods):
-            series[key] = float(np.dot(measure(start, slut, hours, period), weight))
+            series[key] = float(np.dot(measure(start, end, hours, period), weight))
     return out
 
 
@@ -447,10 +447,10 @@ FORECAST_HEADER = ["Status til dato", "Sikker årsstatus", "Prognose", "Lav", "H
                    "Målopfyldelse, sikker", "Målopfyldelse, prognose"]
 
 
-def forecast_rows(fc: "Forecast", enhed: str) -> list[tuple[str, list[float], list[bool]]]:
+def forecast_rows(fc: "Forecast", unit: str) -> list[tuple[str, list[float], list[bool]]]:
     """One unit's table as shown on screen and on the sheet: (label, unrounded values, is-percent)."""
     from .tables import scheme_label
-    t = fc.table[fc.table["enhed"] == enhed]
+    t = fc.table[fc.table["enhed"] == unit]
     out = []
     pct = [False] * 6 + [True, True]
     for r in t.to_dict("records"):
