@@ -111,7 +111,7 @@ def forecast_to_json(fc) -> str:
     def rows(frame: pd.DataFrame) -> list[dict]:
         return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
                 for rec in frame.to_dict(orient="records")]
-    return json.dumps({"aar": fc.settings.year, "opgjort_pr": fc.pr.isoformat(), "grundlag": fc.settings.basis,
+    return json.dumps({"aar": fc.settings.year, "opgjort_pr": fc.status_date.isoformat(), "grundlag": fc.settings.basis,
                        "prognose": rows(fc.table), "maaneder": rows(fc.monthly),
                        "bemaerkninger": [finding_dict(f) for f in fc.findings]}, ensure_ascii=False, indent=2)
 

@@ -255,7 +255,7 @@ def test_statustabel_shares_one_computation_and_hands_out_copies(monkeypatch):
 def test_cached_results_cannot_be_changed():
     t = udfcache.forloeb_columns(*columns(FORLOEB))
     assert udfcache.forloeb_columns(*columns(FORLOEB)) is t
-    for a in (t.spells.start, t.spells.slut, t.spells.keep, t.units, t.schemes):
+    for a in (t.spells.start, t.spells.end, t.spells.keep, t.units, t.schemes):
         with pytest.raises(ValueError):
             a[0] = a[1]
     totals = udfcache.scheme_totals(t, Period.year(2024), "kalenderdage")
