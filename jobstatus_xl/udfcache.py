@@ -346,17 +346,17 @@ def reference_month(value) -> Period:
 
 @dataclass(frozen=True)
 class SchemeTotals:
-    """Helårspersoner and antal forløb per (unit, ordning), KK included; (unit, ordning) pairs
+    """Helårspersoner and antal forløb per (unit, scheme), KK included; (unit, scheme) pairs
     without forløb are 0."""
 
     status: Mapping[tuple[str, str], float]
-    antal: Mapping[tuple[str, str], int]
+    antal_forloeb: Mapping[tuple[str, str], int]
 
     def helaarspersoner(self, unit: str, scheme: str) -> float:
         return self.status.get((unit, scheme), 0.0)
 
     def forloeb(self, unit: str, scheme: str) -> int:
-        return self.antal.get((unit, scheme), 0)
+        return self.antal_forloeb.get((unit, scheme), 0)
 
 
 def hours(table: ForloebColumns, value) -> tuple[np.ndarray | None, Key | str | None]:
@@ -387,12 +387,12 @@ def scheme_totals(table: ForloebColumns, period: Period, basis: str, hours_per_w
         status, count = group_totals(u * len(schemes) + s, len(units) * len(schemes), table.spells.start,
                                      table.spells.end, period, basis, hours_per_week)
         index = pd.MultiIndex.from_product([units, schemes])
-        frame = pd.DataFrame({"status": status, "antal": count}, index=index)
+        frame = pd.DataFrame({"status": status, "antal_forloeb": count}, index=index)
         kk = frame.groupby(level=1, sort=False).sum()          # KK: the sum of the forvaltninger, as `status`
         kk.index = pd.MultiIndex.from_product([[KK], kk.index])
         frame = pd.concat([frame, kk])
         return SchemeTotals(MappingProxyType({k: float(v) for k, v in frame["status"].items()}),
-                            MappingProxyType({k: int(v) for k, v in frame["antal"].items()}))
+                            MappingProxyType({k: int(v) for k, v in frame["antal_forloeb"].items()}))
 
     return derived(table, "scheme_totals", (period, basis, hours_key if hours_per_week is not None else NOT_GIVEN),
                    compute)
