@@ -171,11 +171,11 @@ def _twice(frame: pd.DataFrame, table: Table) -> list[Finding]:
     if "enhed" not in frame or "ordning" not in frame:
         return []
     out, seen = [], {}
-    for pos, (enhed, ordning) in enumerate(zip(frame["enhed"], frame["ordning"])):
-        key = (fold_key(enhed), fold_key(ordning))
+    for pos, (unit, scheme) in enumerate(zip(frame["enhed"], frame["ordning"])):
+        key = (fold_key(unit), fold_key(scheme))
         row = int(frame.index[pos]) + table.first_row
         if key in seen:
-            out.append(Finding(FEJL, table.source, f"{str(enhed).strip()}, {str(ordning).strip()} står to gange (også i "
+            out.append(Finding(FEJL, table.source, f"{str(unit).strip()}, {str(scheme).strip()} står to gange (også i "
                                f"række {seen[key]}). Slet den ene række.", raekke=row, kolonne="ordning"))
         else:
             seen[key] = row

@@ -268,7 +268,7 @@ def _date_rules(t: _Spells, period: Period, with_scheme: bool) -> None:
     """A start date; an end date or blank (running); the end not before the start; a row starting
     after `period` (the reporting period for forløb, the reference month for fleksjob) noted once."""
     start, s_blank, s_bad = dates(t.fz["start"])
-    slut, e_blank, e_bad = dates(t.fz["slut"])
+    end, e_blank, e_bad = dates(t.fz["slut"])
     s_blank &= ~t.blank_row
     t.c.rows(s_blank, FEJL, "start", lambda i: "Startdato mangler. Skriv forløbets første dag, fx 01-01-2024.")
     t.c.rows(s_bad, FEJL, "start", lambda i: f"'{t.shown('start', i)}' er ikke en dato. "
@@ -277,10 +277,10 @@ def _date_rules(t: _Spells, period: Period, with_scheme: bool) -> None:
              "Skriv fx 31-12-2024, eller lad feltet stå tomt, hvis forløbet stadig kører.")
     t.error |= s_blank | s_bad | e_bad
     # day numbers (NaT is int64's minimum: below every date, and never "after" one)
-    s_day, e_day = start.view(np.int64), slut.view(np.int64)
+    s_day, e_day = start.view(np.int64), end.view(np.int64)
     running = e_day == NAT
     reversed_ = (s_day != NAT) & ~running & (e_day < s_day)
-    t.c.rows(reversed_, FEJL, "slut", lambda i: f"Slutdato {show_date(slut[i])} ligger før startdato "
+    t.c.rows(reversed_, FEJL, "slut", lambda i: f"Slutdato {show_date(end[i])} ligger før startdato "
              f"{show_date(start[i])}. Ret datoerne.")
     t.error |= reversed_
     p1 = int(np.datetime64(period.end, "D").astype(np.int64))
@@ -294,7 +294,7 @@ def _date_rules(t: _Spells, period: Period, with_scheme: bool) -> None:
         t.c.findings.append(Finding(ADVARSEL, t.source, f"{rows_} starter efter {where} "
                                     f"og tælles ikke med (den første: startdato {show_date(start[first])}).",
                                     raekke=first + t.first_row, kolonne=t.cols["start"]))
-    t.columns["start"], t.columns["slut"] = start, slut
+    t.columns["start"], t.columns["slut"] = start, end
 
 
 def _hours_rule(t: _Spells, basis: str) -> None:
@@ -387,7 +387,7 @@ def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> t
     if unit_col is None:
         return pd.Series(dtype=float), [Finding(FEJL, source, "Kolonnen 'forvaltning' mangler.", kolonne="forvaltning")]
     valid_units = [u for u in UNIT_NAMES if u != KK]
-    forv, unknown = _codes(factorize(raw[unit_col]), valid_units, {})
+    units, unknown = _codes(factorize(raw[unit_col]), valid_units, {})
     counts, c_blank, c_bad = numbers_of(raw[cols["antal"]], WHOLE)     # 1.134 is 1134
     bad = c_blank | c_bad | (counts < 0)
     unit_blank = blank(factorize(raw[unit_col]))
@@ -403,14 +403,14 @@ def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> t
                                     "ansatte", "12 eller 1.134") or "Antallet af ansatte kan ikke være negativt.",
                                     raekke=i + first_row, kolonne=cols["antal"]))
     ok = ~unknown & ~bad
-    given = set(forv[~unknown])
+    given = set(units[~unknown])
     missing = [u for u in valid_units if u not in given]
     if missing and len(raw):
         # a forvaltning not in the file is counted as 0 employees: say so, it may be a partial export
         findings.append(Finding(ADVARSEL, source, f"{', '.join(missing)} står ikke i filen og tælles med 0 "
                                 "fleksjobansatte. Tilføj en række med antal 0, hvis det er rigtigt.",
                                 kolonne=unit_col))
-    return pd.Series(counts[ok], index=forv[ok]).groupby(level=0).sum(), findings
+    return pd.Series(counts[ok], index=units[ok]).groupby(level=0).sum(), findings
 
 
 def _check_targets(forloeb: pd.DataFrame, rules: YearRules) -> list[Finding]:
