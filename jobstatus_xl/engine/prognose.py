@@ -52,8 +52,8 @@ import pandas as pd
 
 from .findings import ADVARSEL, FEJL, Finding, InputError
 from .helaarspersoner import _as_days, clipped, days_in_period, employed_in, shares
-from .periods import Period
 from .inputs import Parsed, RawInput, Settings, parse_input
+from .periods import Period
 from .register import Register
 from .rules import KK, YearRules
 from .status import SAMLET, SAMLET_MAAL, Aggregates, aggregate, compute_status
