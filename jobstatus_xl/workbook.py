@@ -42,10 +42,9 @@ from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, SHEET_CHECK
 from .xlsx.atomic import WorkbookFileError, atomic_write, read_source, refuse_if_open, real_target
 from .xlsx.openpyxl_output import _load, fill_cached_values, restore_package, sheet_parts  # noqa: F401
 from .xlsx.owned import replace_owned
-from .xlsx.package import add_relationship  # noqa: F401 - the template builder's
 from .xlsx.reader import MAX_COLUMNS, EXCEL_MAX_ROWS, open_package, read_grids  # noqa: F401
 from .xlsx.reader import fejl as _fejl
-from .xlsx.style import SHEET_WIDTHS, sheet_widths, style_sheet, write_grid  # noqa: F401 - the template builder's
+from .xlsx.style import write_grid  # noqa: F401 - projektmappe's and the tests'
 from .xlsx.verify import NothingLostError  # noqa: F401
 from .xlsxguard import check_package
 
