@@ -176,3 +176,17 @@ def test_the_engine_imports_neither_xlwings_nor_openpyxl():
              for target, line in imported_names(name, path)
              if target.split(".")[0] in ("xlwings", "openpyxl")]
     assert not found, "\n".join(found)
+
+
+def test_the_version_is_written_once():
+    # pyproject.toml reads it from jobstatus_xl/__init__.py (setuptools' `attr:`, read with ast, so
+    # a source tree on PYTHONPATH and any install agree); nothing else may write a version.
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "jobstatus_xl.__version__"}
+    init = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    literals = [n.value.value for n in init.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+                and [t.id for t in n.targets if isinstance(t, ast.Name)] == ["__version__"]]
+    import jobstatus_xl
+    assert literals == [jobstatus_xl.__version__] and isinstance(jobstatus_xl.__version__, str)
