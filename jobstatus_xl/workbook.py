@@ -68,11 +68,6 @@ def read_workbook_input(source, name: str | None = None) -> tuple[RawInput, Sett
         pkg.close()
 
 
-def read_workbook(path) -> RawInput:
-    """The input tables of a workbook in the template's layout (settings: see `read_workbook_input`)."""
-    return read_workbook_input(path)[0]
-
-
 def _as_bytes(source, name: str | None) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray)):
         return bytes(source), name or "projektmappe"
