@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from jobstatus_xl.engine.findings import looks_like_cpr
-from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
 
 DEMO = Path(__file__).parents[1] / "jobstatus_xl" / "data" / "demo"
 
@@ -50,11 +49,11 @@ def test_nothing_written_looks_like_a_cpr_number(run):
     assert not looks_like_cpr(run("status", "--year", "2024", "--format", "csv").out)
 
 
-def test_status_csv_is_tidy_and_unrounded(run):
+def test_status_csv_is_tidy_and_unrounded(run, demo_result):
     out = run("status", str(DEMO), "--year", "2024", "--format", "csv").out
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["aar", "enhed", "linje", "status", "maaltal", "maalopfyldelse", "antal_forloeb"]
-    expected = compute(demo_input(), DEMO_SETTINGS).tidy
+    expected = demo_result.tidy
     kk = next(r for r in rows if r["enhed"] == "KK" and r["linje"] == "Samlet")
     exp = expected[(expected.enhed == "KK") & (expected.linje == "Samlet")].iloc[0]
     # unrounded and exact: the text reads back as the very same float

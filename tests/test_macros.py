@@ -8,9 +8,8 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-import xlwings_harness as h
-from xlwings_harness import server_flavour_only  # noqa: F401  (autouse fixture)
 
+from devsupport import xlwings_harness as h
 from jobstatus_xl import macros, sheets
 from jobstatus_xl.engine import pipeline
 from jobstatus_xl.engine.findings import InputError
@@ -20,9 +19,7 @@ USER_SHEET = "Mine noter"
 
 
 def test_runs_in_the_server_flavour():
-    def check():
-        assert "remote" in [e.name for e in h.xw.engines]
-    h.runs_in_the_server_flavour(__file__, check)
+    assert "remote" in [e.name for e in h.xw.engines]
 
 
 class Run:
@@ -80,14 +77,14 @@ def test_refresh_writes_every_owned_sheet_as_the_engine_computes_it():
     assert any(str(v).startswith("=WEIGHTED_ATTAINMENT(E5:E") for row in status for v in row)
 
 
-def test_refresh_reads_excel_values_as_the_csv_reader_does():
+def test_refresh_reads_excel_values_as_the_csv_reader_does(demo_result):
     """Dates read through xlwings (ISO strings from the client) must give the CSV path's figures."""
     run = demo_run()(macros.refresh_all)
-    from_csv = sheets.result_grids(pipeline.compute(pipeline.demo_input(), pipeline.DEMO_SETTINGS))
+    from_csv = sheets.result_grids(demo_result)
     for grid in from_csv:
         if grid.name in STATUS_SHEETS:
             assert run.on(grid.name, "setValues")[0].raw["values"] == h.padded(grid.cells), grid.name
-    assert run.returned.tidy.equals(pipeline.compute(pipeline.demo_input(), pipeline.DEMO_SETTINGS).tidy)
+    assert run.returned.tidy.equals(demo_result.tidy)
 
 
 def test_refresh_touches_no_input_sheet_and_no_sheet_a_user_added():
