@@ -75,17 +75,24 @@ class CliResult(NamedTuple):
 
 
 @pytest.fixture
-def cli(capsys):
+def cli(capsysbinary):
     """`cli("status", path, "--year", 2024)` runs `jobstatus_xl.cli.main` in this process and gives
-    (exit code, stdout, stderr). The one way tests run the command line; a few subprocess tests of
-    the installed entry point stay in tests/test_cli.py."""
+    (exit code, stdout, stderr) as text; `cli.binary(...)` gives stdout and stderr as the bytes
+    written (an encoding or BOM under test). The one way tests run the command line; subprocess
+    tests stay only where a process is the point (the installed entry point, a closed pipe,
+    signals, interpreter shutdown, another hash seed)."""
     from jobstatus_xl.cli import main
 
-    def run(*argv) -> CliResult:
-        capsys.readouterr()
+    def binary(*argv) -> CliResult:
+        capsysbinary.readouterr()
         code = main([str(a) for a in argv])
-        out, err = capsys.readouterr()
+        out, err = capsysbinary.readouterr()
         return CliResult(code, out, err)
+
+    def run(*argv) -> CliResult:
+        code, out, err = binary(*argv)
+        return CliResult(code, out.decode("utf-8"), err.decode("utf-8"))
+    run.binary = binary
     return run
 
 

@@ -9,13 +9,12 @@ from importlib import resources
 import pandas as pd
 import pytest
 
-from jobstatus_xl.cli import main as cli_main
 
-
-def run(capsysbinary, *args) -> bytes:
-    """stdout as bytes: csv-da's BOM and encoding are the point (the `cli` fixture gives text)."""
-    assert cli_main(list(args)) == 0
-    return capsysbinary.readouterr().out
+def run(cli, *args) -> bytes:
+    """stdout as bytes: csv-da's BOM and encoding are the point."""
+    done = cli.binary(*args)
+    assert done.code == 0, done.err
+    return done.out
 
 
 def ok(cli, *args) -> str:
@@ -24,9 +23,9 @@ def ok(cli, *args) -> str:
     return done.out
 
 
-def test_csv_da_is_the_tidy_csv_as_danish_excel_reads_it(capsysbinary):
-    tidy = run(capsysbinary, "status", "--year", "2024", "--format", "csv")
-    danish = run(capsysbinary, "status", "--year", "2024", "--format", "csv-da")
+def test_csv_da_is_the_tidy_csv_as_danish_excel_reads_it(cli):
+    tidy = run(cli, "status", "--year", "2024", "--format", "csv")
+    danish = run(cli, "status", "--year", "2024", "--format", "csv-da")
     assert danish.startswith(b"\xef\xbb\xbf")                      # UTF-8 BOM: Excel reads æøå right
     text = danish.decode("utf-8-sig")
     header, first = text.split("\n")[:2]

@@ -138,6 +138,17 @@ def structure(data: bytes) -> dict:
 # ---------------------------------------------------------------- reading
 
 
+def test_a_column_is_typed_as_each_of_its_cells_would_be():
+    # fill_input_tables reads a date column's distinct texts in one call; it must be `_typed` cell by cell
+    values = ["2024-01-05", " 05-01-2024 ", "", None, float("nan"), "#N/A", "#VALUE!", "abc", "31/12/2024",
+              "45000", "2024-02-30", "1.1.2024", "TRUE", "  ", "10000", "01-13-2024", "2024-1-5", "2024-01-05"]
+    for column in ("start", "slut", "timer_pr_uge", "aar", "id"):
+        one_by_one = [workbook._typed(column, v) for v in values]
+        together = workbook._typed_column(column, values)
+        assert [(type(v), v) for v in together] == [(type(v), v) for v in one_by_one], column
+    assert workbook._typed_column("start", values)[:3] == [dt.date(2024, 1, 5), dt.date(2024, 1, 5), None]
+
+
 def test_reading_the_demo_workbook_gives_the_demo_input(demo_result):
     raw, got_settings = workbook.read_workbook_input(filled_template())
     assert got_settings.year == 2024 and got_settings.basis == "kalenderdage"
