@@ -150,6 +150,7 @@ def test_excel_error_values_exported_to_csv_are_errors_not_data(tmp_path, run):
     assert "er ikke en dato" not in p.err  # one finding per cell
 
 
+@pytest.mark.slow
 def test_status_of_a_workbook_takes_its_settings_and_flags_override(tmp_path, run):
     book = tmp_path / "status.xlsm"
     run("demo", "--workbook", str(book))
@@ -294,6 +295,7 @@ def test_refresh_out_refuses_to_overwrite_an_existing_file(cli, tmp_path):
 
 # ---------------------------------------------------------------- the installed entry point
 
+@pytest.mark.slow
 def test_the_installed_entry_point_runs_and_exits_with_the_code(tmp_path):
     exe = shutil.which("jobstatus-xl")
     if exe is None:
@@ -304,6 +306,7 @@ def test_the_installed_entry_point_runs_and_exits_with_the_code(tmp_path):
     assert p.returncode == 0 and json.loads(p.stdout)["periode"]["fra"] == "2024-01-01"
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_quiet():
     # `jobstatus-xl demo | head -0`: the reader is gone before the tables are written
     proc = subprocess.Popen([sys.executable, "-m", "jobstatus_xl.cli", "demo"], stdout=subprocess.PIPE,

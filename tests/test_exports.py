@@ -50,6 +50,7 @@ def folder(tmp_path):
     return d
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("period", [[], ["--from", "2024-01-01", "--to", "2024-06-30", "--basis", "hverdage"]])
 def test_projektmappe_gives_the_folders_status_figure_for_figure(folder, tmp_path, cli, period):
     out = tmp_path / "status_2024.xlsm"
@@ -60,6 +61,7 @@ def test_projektmappe_gives_the_folders_status_figure_for_figure(folder, tmp_pat
     assert from_folder.count("\n") > 50
 
 
+@pytest.mark.slow
 def test_projektmappe_never_overwrites_without_overwrite(folder, tmp_path, cli):
     out = tmp_path / "status_2024.xlsm"
     out.write_bytes(b"min projektmappe")
@@ -81,6 +83,7 @@ def test_projektmappe_writes_no_cpr_number(folder, tmp_path, cli):
     assert "1 værdi ligner CPR-numre" in done.err       # one value: singular
 
 
+@pytest.mark.slow
 def test_projektmappe_takes_the_header_variants_the_folder_reader_takes(folder, tmp_path, cli):
     forloeb = pd.read_csv(folder / "forloeb.csv", dtype=str, keep_default_na=False)
     forloeb = forloeb.rename(columns={"forvaltning": "Forv", "start": "Startdato", "slut": "Slutdato"})
@@ -90,6 +93,7 @@ def test_projektmappe_takes_the_header_variants_the_folder_reader_takes(folder, 
     assert ok(cli, "status", out, "--format", "csv") == ok(cli, "status", folder, "--year", "2024", "--format", "csv")
 
 
+@pytest.mark.slow
 def test_projektmappe_refuses_fleksjob_headcounts_it_cannot_hold(folder, tmp_path, cli):
     (folder / "fleksjob.csv").write_text("forvaltning,antal\nBIF,87\nBUF,274\n", encoding="utf-8")
     out = tmp_path / "status_2024.xlsm"
@@ -97,6 +101,7 @@ def test_projektmappe_refuses_fleksjob_headcounts_it_cannot_hold(folder, tmp_pat
     assert done.code == 2 and not out.exists() and "antal fleksjobansatte pr. forvaltning" in done.err
 
 
+@pytest.mark.slow
 def test_projektmappe_writes_nothing_when_the_workbook_would_differ(folder, tmp_path, monkeypatch, cli):
     from jobstatus_xl import projektmappe
     real = projektmappe.input_frames

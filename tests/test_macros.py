@@ -109,6 +109,7 @@ def count_reads(monkeypatch) -> list:
     return reads
 
 
+@pytest.mark.slow
 def test_round_trips_do_not_depend_on_the_number_of_forloeb(monkeypatch, record_property):
     counts = {}
     for n in (1_000, 100_000):
@@ -337,6 +338,7 @@ def test_validate_writes_only_the_kontrol_sheet():
     assert bad.alerts()[0].startswith("Inddata har fejl")
 
 
+@pytest.mark.slow
 def test_fill_demo_fills_empty_input_sheets_only():
     run = Run(sheets.template_grids(), extra_sheets=[USER_SHEET])(macros.fill_demo)
     assert run.returned == [sheets.SHEET_FORLOEB, sheets.SHEET_FLEKSJOB, sheets.SHEET_TIDLIGERE]
@@ -356,6 +358,7 @@ def test_fill_demo_fills_empty_input_sheets_only():
     assert "Ikke ændret, fordi arket allerede har data: Forløb, Fleksjob." in again.alerts()[0]
 
 
+@pytest.mark.slow
 def test_fill_demo_leaves_a_sheet_with_other_columns_alone_and_extends_the_excel_table():
     grids = sheets.template_grids()
     grids = [sheets.SheetGrid(g.name, [["mit", "eget", "layout"]]) if g.name == sheets.SHEET_FLEKSJOB else g for g in grids]
@@ -384,6 +387,7 @@ class SavedRun(Run):
         self.book = h.open_book(self.payload)
 
 
+@pytest.mark.slow
 def test_export_note_writes_the_note_next_to_the_workbook_and_says_where(tmp_path):
     import docx
     run = SavedRun(tmp_path / "status 2024.xlsm", h.demo_grids())(macros.export_note)
@@ -400,6 +404,7 @@ def test_export_note_writes_the_note_next_to_the_workbook_and_says_where(tmp_pat
     assert str(target) in run.alerts()[0]
 
 
+@pytest.mark.slow
 def test_export_note_never_overwrites_an_earlier_note(tmp_path):
     first = tmp_path / "status notat 2024.docx"
     first.write_bytes(b"rettet i haanden")

@@ -54,6 +54,7 @@ def engine(frame=DEMO.forloeb.frame, pr=PR) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_prognose_cells_give_the_cli_figures_with_one_forecast(cli, monkeypatch):
     p = cli("prognose", "--year", 2024, "--pr", PR.isoformat(), "--format", "csv")
     assert p.code == 0
@@ -74,6 +75,7 @@ def test_prognose_cells_give_the_cli_figures_with_one_forecast(cli, monkeypatch)
     assert len(runs) == 1 + len(sample)
 
 
+@pytest.mark.slow
 def test_editing_a_start_date_or_the_status_date_changes_exactly_its_figures():
     forloeb, fleks = sheet_table(DEMO.forloeb.frame), sheet_table(DEMO.fleksjob.frame)
     before = engine()
@@ -99,6 +101,7 @@ def test_editing_a_start_date_or_the_status_date_changes_exactly_its_figures():
     assert cells(forloeb, fleks, serial(PR), before) == before    # and back again
 
 
+@pytest.mark.slow
 def test_an_error_gives_the_same_message_before_and_after_a_cached_success():
     fleks = sheet_table(DEMO.fleksjob.frame)
     good = sheet_table(DEMO.forloeb.frame)
@@ -123,6 +126,7 @@ def test_an_error_gives_the_same_message_before_and_after_a_cached_success():
         .startswith("#FEJL: ukendt tal 'xx'")
 
 
+@pytest.mark.slow
 def test_the_basis_and_the_optional_tables_are_part_of_the_key():
     forloeb, fleks = sheet_table(DEMO.forloeb.frame), sheet_table(DEMO.fleksjob.frame)
     args = (one("KK"), one("Samlet"), one(serial(PR)), forloeb, fleks, one("prognose"))

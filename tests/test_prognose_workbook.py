@@ -18,6 +18,8 @@ from jobstatus_xl import macros, sheets, udfs
 from jobstatus_xl.engine.pipeline import Settings, demo_input
 from jobstatus_xl.engine.prognose import forecast
 
+pytestmark = pytest.mark.slow   # the demo workbook written and refreshed: out of the inner loop
+
 PR = dt.date(2024, 6, 30)
 DEMO = demo_input()
 

@@ -284,6 +284,7 @@ def hidden_values(schemes, units, weights):
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(hidden_year())
 def test_tables_printed_by_rounding_true_figures_are_never_a_fejl(year):
@@ -292,6 +293,7 @@ def test_tables_printed_by_rounding_true_figures_are_never_a_fejl(year):
     assert result.fejl == [], [a.besked for a in result.fejl]
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(hidden_year())
 def test_every_stated_interval_holds_the_hidden_value(year):
@@ -301,6 +303,7 @@ def test_every_stated_interval_holds_the_hidden_value(year):
         assert hidden[(a.enhed, a.felt)] in a.interval, (a.enhed, a.felt, a.interval.dansk(6), float(hidden[(a.enhed, a.felt)]))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(hidden_year(), st.data())
 def test_a_perturbed_count_is_always_a_fejl(year, data):
@@ -319,6 +322,7 @@ def test_a_perturbed_count_is_always_a_fejl(year, data):
     assert found[(2024, "KK", f"Antal forløb, {row.ordning} (sum af forvaltninger)")].alvor == FEJL
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.lists(st.floats(0, 500, allow_nan=False), min_size=7, max_size=7),
        st.lists(st.floats(0, 500, allow_nan=False), min_size=7, max_size=7),

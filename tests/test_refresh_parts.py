@@ -24,6 +24,8 @@ from libreoffice import convert, requires_libreoffice
 from test_workbook import TEMPLATE, cells, expected_grids, filled_template, small_filled, with_user_sheet
 from zips import make_zip, zip_entries, zip_names
 
+pytestmark = pytest.mark.slow   # whole workbooks refreshed part by part, signals in subprocesses: out of the inner loop
+
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -34,6 +34,8 @@ from jobstatus_xl.template.vba_project import module_stream_text
 from libreoffice import LO_RECALC, SYSTEM_PYTHON, child_env, requires_libreoffice
 from zips import zip_entries
 
+pytestmark = pytest.mark.slow   # the template rebuilt and compared, xlwings' VBA generator: out of the inner loop
+
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook_template.xlsm"
 XSD = Path(__file__).with_name("data") / "customUI14.xsd"

@@ -108,6 +108,7 @@ def test_tabel_1_from_the_functions_is_the_status_commands(monkeypatch):
     assert passes.calls == 2                                # one pass over each table for 56 cells
 
 
+@pytest.mark.slow
 def test_without_the_cache_the_figures_and_messages_are_the_same(monkeypatch):
     cached = sheet(columns(FORLOEB), fleks=fleks_columns(FLEKS))
     bad = columns(FORLOEB)
@@ -206,6 +207,7 @@ def test_the_same_values_in_another_form_give_the_same_figures():
 
 # ---------------------------------------------------------------- errors: the same message in every cell, every time
 
+@pytest.mark.slow
 def test_an_error_in_the_register_gives_the_same_message_before_and_after_a_cached_success():
     bad = columns(FORLOEB)
     bad[3][6] = [serial("2020-01-01")]                      # row 7: slut before start
@@ -280,6 +282,7 @@ def test_fingerprints_tell_types_and_values_apart():
     assert fp([[1.0]], [[2.0]]) != fp([[1.0], [2.0]])
 
 
+@pytest.mark.slow
 def test_calls_from_several_threads_share_one_pass_and_agree(monkeypatch):
     """xlwings Server may run calls concurrently: one pass over the table, the same figures."""
     passes = Counting(monkeypatch)

@@ -138,6 +138,7 @@ def sof(result, line="Løntilskud", field="status") -> float:
 
 # ---------------------------------------------------------------- the properties
 
+@pytest.mark.slow
 @PROPERTY
 @given(ends)
 def test_an_end_date_reads_the_same_on_every_path(tmp_path_factory, drawn):
@@ -156,6 +157,7 @@ def test_an_end_date_reads_the_same_on_every_path(tmp_path_factory, drawn):
     assert got == pytest.approx(expected, abs=1e-15)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(wholes)
 def test_a_whole_number_reads_the_same_on_every_path(tmp_path_factory, drawn):
@@ -180,6 +182,7 @@ def test_a_whole_number_reads_the_same_on_every_path(tmp_path_factory, drawn):
         assert got == n
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(decimals)
 def test_a_decimal_figure_reads_the_same_on_every_path(tmp_path_factory, drawn):

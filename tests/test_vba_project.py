@@ -593,6 +593,7 @@ def test_olevba_returns_every_module_exactly(container):
     assert found["Taeller.cls"] == CLASS_STREAM
 
 
+@pytest.mark.slow
 def test_builds_are_byte_identical():
     assert build_vba_project(SAMPLE_MODULES) == build_vba_project(list(SAMPLE_MODULES))
     assert _xlsm(build_vba_project(SAMPLE_MODULES)) != b""

@@ -29,6 +29,8 @@ from test_template import (assert_libreoffice_sees_the_layout, assert_libreoffic
                            libreoffice_probe, libreoffice_vba, modules)
 from zips import make_zip, replace_part, rezip, zip_entries
 
+pytestmark = pytest.mark.slow   # whole workbooks written, refreshed and read back: out of the inner loop
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook_template.xlsm"
 DOCS_PNG = ROOT / "docs" / "tabel1.png"
