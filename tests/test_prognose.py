@@ -201,6 +201,7 @@ def test_poisson_limits_match_tabled_garwood_limits():
     assert high == pytest.approx([2.9957, 4.7439, 6.2958, 16.962, 118.08], rel=1e-3)
 
 
+@pytest.mark.slow
 def test_default_status_date_is_the_last_start_in_the_year():
     rows = [("DEMO-P1", "BIF", "Virksomhedspraktik", "2024-01-01", "2024-12-31", ""),
             ("DEMO-P2", "BIF", "Virksomhedspraktik", "2024-05-17", "2024-11-30", ""),
