@@ -97,7 +97,7 @@ def build(path: Path, reg: synth.Register, layout: str, year: int = synth.YEAR) 
     def rng(sheet: str, col: str, lo: int, hi: int) -> str:
         return f"'{sheet}'!${col}${lo}:${col}${hi}"
 
-    F, O, S, E = (rng(FORLOEB, c, first, last) for c in "ABCD")
+    F, Ord, S, E = (rng(FORLOEB, c, first, last) for c in "ABCD")
     H = rng(FORLOEB, "E", first, last)
     FF, FS, FE = (rng(FLEKSJOB, c, 2, nf + 1) for c in "ABC")
 
@@ -118,7 +118,7 @@ def build(path: Path, reg: synth.Register, layout: str, year: int = synth.YEAR) 
             st.append([u, s, "=" + "+".join(f"C{x}" for x in rows), "=" + "+".join(f"D{x}" for x in rows)])
             formulas += 2
             continue
-        crit = f"{F},$A{r},{O},$B{r}"
+        crit = f"{F},$A{r},{Ord},$B{r}"
         antal = (f'=COUNTIFS({crit},{S},"<="&$B$2,{E},">="&$B$1)'
                  f'+COUNTIFS({crit},{S},"<="&$B$2,{E},"")')
         if helper:
@@ -128,7 +128,7 @@ def build(path: Path, reg: synth.Register, layout: str, year: int = synth.YEAR) 
             last_arr = f'({E}-({E}>$B$2)*({E}-$B$2)+({E}="")*$B$2)'
             first_arr = f"({S}+({S}<$B$1)*($B$1-{S}))"
             d = f"({last_arr}-{first_arr}+1)"
-            hp = f"=SUMPRODUCT(({F}=$A{r})*({O}=$B{r})*({d}>0)*{d})/$B$3"
+            hp = f"=SUMPRODUCT(({F}=$A{r})*({Ord}=$B{r})*({d}>0)*{d})/$B$3"
         st.append([u, s, hp, antal])
         formulas += 2
     st.append([])

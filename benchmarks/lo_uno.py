@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-import uno  # noqa: F401  (fails early and clearly outside the system python)
+import uno  # first, so it fails early and clearly outside the system python
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("lo_recalc", HERE.parent / "devsupport" / "lo_recalc.py")
@@ -114,7 +114,7 @@ def run(workbook: Path, out: Path, soffice: str, sheet: str, repeats: int, timeo
         try:
             doc.close(True)
             desktop.terminate()
-        except Exception:
+        except Exception:  # noqa: BLE001 - best effort: the result is on disk, a failing close is harmless
             pass
     except BaseException:
         timer.cancel()

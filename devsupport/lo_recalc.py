@@ -155,9 +155,9 @@ def recalculate(workbook: Path, out: Path, soffice: str, timeout: float) -> None
         try:  # best effort: the result is safe on disk, a crash from here on is harmless
             doc.close(True)
             desktop.terminate()
-        except Exception:
+        except Exception:  # noqa: BLE001 - see the comment at the try
             pass
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - any failure (or the timer's interrupt) becomes exit 3 + message
         timer.cancel()
         office.close(grace=0)
         if timed_out.is_set():

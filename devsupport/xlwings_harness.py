@@ -33,7 +33,7 @@ def _first_import_as_server() -> None:
     os.environ["XLWINGS_ON_SERVER"] = "true"
     os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
     try:
-        import xlwings  # noqa: F401
+        import xlwings
         import xlwings.server  # noqa: F401
     finally:
         for k, v in saved.items():

@@ -43,7 +43,7 @@ def refresh_all(book: xw.Book | None = None) -> Result | None:
         if _write_all(book, [sheets.findings_grid(exc.findings)]):
             _alert(book, _errors_message(exc, "Tabellerne er IKKE opdateret"), critical=True)
         return None
-    except Exception as exc:  # noqa: BLE001 - the user gets a Danish message; the log keeps the traceback
+    except Exception as exc:  # deliberate: the user gets a Danish message; the log keeps the traceback
         log.exception("refresh_all failed before writing")
         _alert(book, f"Tabellerne er IKKE opdateret: der opstod en uventet fejl ({type(exc).__name__}: "
                      f"{mask_cpr(str(exc))[:200]}). Intet i projektmappen er ændret.", critical=True)
@@ -64,7 +64,7 @@ def validate(book: xw.Book | None = None) -> Result | None:
         if _write_all(book, [sheets.findings_grid(exc.findings)]):
             _alert(book, _errors_message(exc, "Inddata har fejl"), critical=True)
         return None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # deliberate: logged, and the user gets a Danish message
         log.exception("validate failed")
         _alert(book, f"Kontrollen kunne ikke gennemføres: uventet fejl ({type(exc).__name__}).", critical=True)
         return None
@@ -121,7 +121,7 @@ def export_note(book: xw.Book | None = None) -> Path | None:
     except (notat.NoteError, OSError) as exc:
         _alert(book, f"Notatet er IKKE gemt: {mask_cpr(str(exc))[:300]}", critical=True)
         return None
-    except Exception as exc:  # noqa: BLE001 - the user gets a Danish message; the log keeps the traceback
+    except Exception as exc:  # deliberate: the user gets a Danish message; the log keeps the traceback
         log.exception("export_note failed")
         _alert(book, f"Notatet er IKKE lavet: der opstod en uventet fejl ({type(exc).__name__}).", critical=True)
         return None
@@ -193,7 +193,7 @@ def _write_all(book: xw.Book, grids: list[sheets.SheetGrid]) -> bool:
             raise ValueError(f"{grid.name!r} is not a sheet the add-in owns")
         try:
             write_grid(book, grid, present)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # deliberate: logged, and the user gets a Danish message
             log.exception("writing %s failed", grid.name)
             _alert(book, f"Opdateringen blev afbrudt ved arket '{grid.name}' ({type(exc).__name__}). Arkene før "
                          "det er opdateret, resten er uændrede. Klik 'Opdater alle tabeller' igen.", critical=True)

@@ -46,7 +46,7 @@ def _cell_errors(f):
             return xc.finite(f(*args, **kwargs))
         except (xc.CellError, InputError) as exc:
             return xc.cell_message(exc)
-        except Exception as exc:  # noqa: BLE001 - a bug must still not put a traceback in a cell
+        except Exception as exc:  # deliberate: a bug must still not put a traceback in a cell
             log.exception("%s failed", f.__name__)
             return xc.cell_message(exc)
 

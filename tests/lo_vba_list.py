@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import uno  # noqa: E402  (only importable by the system Python with python3-uno)
+import uno  # only importable by the system Python with python3-uno
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 from com.sun.star.connection import NoConnectException  # type: ignore[import-not-found]
 

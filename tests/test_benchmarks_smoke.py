@@ -73,7 +73,7 @@ def test_quick_run_with_libreoffice(tmp_path):
     assert check["passed"] is True and check["rel"] == 1e-9
     assert set(check["layouts"]) == {"sumproduct", "helper"}
     lo = res["libreoffice"]
-    assert {(r["n"], r["layout"]) for r in lo["rows"]} == {(n, l) for n in sizes for l in ("sumproduct", "helper")}
+    assert {(r["n"], r["layout"]) for r in lo["rows"]} == {(n, layout) for n in sizes for layout in ("sumproduct", "helper")}
     assert lo["chosen_layout"] in ("sumproduct", "helper")
     for r in lo["rows"]:
         assert r["calculate_seconds"] and r["load_seconds"] >= 0

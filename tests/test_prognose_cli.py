@@ -58,7 +58,7 @@ def test_table_is_rounded_as_the_note(cli, demo_forecast):
     exp = demo_forecast.table.query("enhed == 'KK' and linje == 'Samlet'").iloc[0]
     from jobstatus_xl.engine.tables import format_number
     kk = p.out.split("KK: Københavns Kommune")[1].split("BIF:")[0]
-    line = next(l for l in kk.splitlines() if l.startswith("Samlet "))
+    line = next(ln for ln in kk.splitlines() if ln.startswith("Samlet "))
     assert line.split()[1:4] == [format_number(exp["status_til_dato"]), format_number(exp["sikker_aarsstatus"]),
                                  format_number(exp["prognose_aarsstatus"])]
     assert "opgjort pr. 30-06-2024" in p.out

@@ -14,7 +14,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from jobstatus_xl.engine.findings import InputError
 from jobstatus_xl.engine.register import map_columns
 from jobstatus_xl.readers import parse_csv, sniff_delimiter
 from zips import make_zip

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobstatus_xl import sheets, workbook, xlsxguard
-from jobstatus_xl.xlsx import atomic, owned, package, reader, sheetxml, verify
+from jobstatus_xl.xlsx import atomic, owned, package, reader
 from jobstatus_xl.engine.findings import InputError
 from jobstatus_xl.engine.pipeline import compute
 from libreoffice import convert_to_pdf, requires_libreoffice
