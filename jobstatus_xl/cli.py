@@ -137,7 +137,8 @@ class DanishArgumentParser(argparse.ArgumentParser):
         self._positionals.title = "argumenter"
         self._optionals.title = "tilvalg"
         if add_help:
-            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="Vis denne hjælp og afslut.")
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help="Vis denne hjælp og afslut.")
 
     def error(self, message: str):
         raise UsageError(_danish(message), self.format_usage())
@@ -195,7 +196,8 @@ def _add_overwrite(parser: argparse.ArgumentParser) -> None:
 
 def _add_demo(sub) -> None:
     p = sub.add_parser("demo", help="Vis tabel 1–9 for 2024 beregnet ud fra de medfølgende syntetiske demodata.")
-    p.add_argument("--workbook", type=Path, metavar="FIL", help="Skriv også en udfyldt og opdateret kopi af skabelonen hertil (.xlsm).")
+    p.add_argument("--workbook", type=Path, metavar="FIL",
+                   help="Skriv også en udfyldt og opdateret kopi af skabelonen hertil (.xlsm).")
     _add_overwrite(p)
     p.set_defaults(func=_demo)
 
@@ -222,22 +224,26 @@ def _add_status(sub) -> None:
 
 def _add_source(p: argparse.ArgumentParser) -> None:
     """INDDATA and --year, as every verb that reads input takes them."""
-    p.add_argument("input", nargs="?", type=Path, metavar="INDDATA", help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx "
-                   "i skabelonens layout. Standard: demodata.")
-    p.add_argument("--year", type=_year, metavar="ÅR", help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe "
-                   "er standard året på arket Indstillinger.")
+    p.add_argument("input", nargs="?", type=Path, metavar="INDDATA",
+                   help="Mappe med forloeb.csv og fleksjob.csv, eller en .xlsm/.xlsx i skabelonens layout. "
+                   "Standard: demodata.")
+    p.add_argument("--year", type=_year, metavar="ÅR",
+                   help="Opgørelsesår, fx 2024. Kræves for en mappe; for en projektmappe er standard året på arket "
+                   "Indstillinger.")
 
 
 def _add_input(p: argparse.ArgumentParser) -> None:
     """INDDATA and the period flags, as `status`, `notat` and `projektmappe` take them."""
     _add_source(p)
-    p.add_argument("--from", dest="start", type=_date, metavar="DATO", help="Periodens første dag (standard: 1. januar).")
-    p.add_argument("--to", dest="end", type=_date, metavar="DATO", help="Periodens sidste dag (standard: 31. december).")
+    p.add_argument("--from", dest="start", type=_date, metavar="DATO",
+                   help="Periodens første dag (standard: 1. januar).")
+    p.add_argument("--to", dest="end", type=_date, metavar="DATO",
+                   help="Periodens sidste dag (standard: 31. december).")
     p.add_argument("--basis", choices=["kalenderdage", "hverdage"],
                    help="Opgørelsesgrundlag for helårspersoner (standard: kalenderdage, som i noten; "
                    "for en projektmappe: arket Indstillinger).")
-    p.add_argument("--reference-month", type=_date, metavar="DATO", help="En dag i referencemåneden for fleksjob (standard: periodens "
-                   "sidste måned).")
+    p.add_argument("--reference-month", type=_date, metavar="DATO",
+                   help="En dag i referencemåneden for fleksjob (standard: periodens sidste måned).")
 
 
 def _status(args) -> int:
@@ -328,11 +334,13 @@ def _read_input(args) -> tuple:
 def _add_prognose(sub) -> None:
     p = sub.add_parser("prognose", help="Status til dato og prognose for årets slutstatus: når vi målet i år?")
     _add_source(p)      # the period is always the whole year: no --from/--to
-    p.add_argument("--pr", type=_date, metavar="DATO", help="Opgørelsesdatoen ('opgjort pr.'), fx 2024-06-30. Standard: "
-                   "'Opgjort pr.' på arket Indstillinger, ellers den seneste startdato i registret inden for året.")
+    p.add_argument("--pr", type=_date, metavar="DATO",
+                   help="Opgørelsesdatoen ('opgjort pr.'), fx 2024-06-30. Standard: 'Opgjort pr.' på arket "
+                   "Indstillinger, ellers den seneste startdato i registret inden for året.")
     p.add_argument("--basis", choices=["kalenderdage", "hverdage"], help="Opgørelsesgrundlag for helårspersoner "
                    "(standard: kalenderdage; for en projektmappe: arket Indstillinger).")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="Udskriftens form (standard: table).")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="Udskriftens form (standard: table).")
     p.set_defaults(func=_prognose, start=None, end=None, reference_month=None)
 
 
@@ -346,7 +354,8 @@ def _prognose(args) -> int:
         fc = forecast(raw, settings, source=source, row=row, column=column)
     else:
         fc = forecast(raw, settings, source=COMMAND_LINE, column="--pr")
-    say({"table": report.render_forecast, "csv": report.forecast_to_csv, "json": report.forecast_to_json}[args.format](fc))
+    render = {"table": report.render_forecast, "csv": report.forecast_to_csv, "json": report.forecast_to_json}
+    say(render[args.format](fc))
     return 0
 
 
@@ -354,7 +363,8 @@ def _add_refresh(sub) -> None:
     p = sub.add_parser("refresh", help="Opdater alle tabeller i en projektmappe uden Excel (samme beregning som "
                        "knappen i Excel).")
     p.add_argument("workbook", type=Path, metavar="PROJEKTMAPPE", help="Projektmappe i skabelonens layout (.xlsm).")
-    p.add_argument("--out", type=Path, metavar="FIL", help="Skriv resultatet hertil i stedet for at opdatere projektmappen.")
+    p.add_argument("--out", type=Path, metavar="FIL",
+                   help="Skriv resultatet hertil i stedet for at opdatere projektmappen.")
     _add_overwrite(p)
     p.set_defaults(func=_refresh, unchanged="Projektmappen er ikke ændret.")
 
@@ -381,8 +391,8 @@ def _refresh(args) -> int:
 def _add_check(sub) -> None:
     p = sub.add_parser("check", help="Afstem en offentliggjort statustabel: hvilke tal kan ikke passe, og hvilke er "
                        "afrunding.")
-    p.add_argument("path", type=Path, metavar="STI", help="Projektmappe med statusark, eller en mappe med published_rows.csv og "
-                   "published_totals.csv.")
+    p.add_argument("path", type=Path, metavar="STI",
+                   help="Projektmappe med statusark, eller en mappe med published_rows.csv og published_totals.csv.")
     p.add_argument("--format", choices=["table", "json"], default="table", help="Udskriftens form (standard: table).")
     p.set_defaults(func=_check)
 
@@ -403,8 +413,8 @@ def _check(args) -> int:
 def _add_build_template(sub) -> None:
     from .template.build import TEMPLATE_NAME
     p = sub.add_parser("build-template", help="Byg workbook_template.xlsm ud fra kildefilerne i projektet.")
-    p.add_argument("out", nargs="?", type=Path, default=Path(TEMPLATE_NAME), metavar="FIL", help=f"Filen der skrives (standard: "
-                   f"{TEMPLATE_NAME}).")
+    p.add_argument("out", nargs="?", type=Path, default=Path(TEMPLATE_NAME), metavar="FIL",
+                   help=f"Filen der skrives (standard: {TEMPLATE_NAME}).")
     p.set_defaults(func=_build_template)
 
 

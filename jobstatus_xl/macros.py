@@ -265,7 +265,8 @@ def demo_grids() -> list[sheets.SheetGrid]:
     """The bundled synthetic register as input-sheet grids with real dates and numbers."""
     raw = pipeline.demo_input()
     typed = {
-        sheets.SHEET_FORLOEB: _typed(raw.forloeb.frame, dates=("start", "slut"), numbers=(("timer_pr_uge", FRACTIONAL),)),
+        sheets.SHEET_FORLOEB: _typed(raw.forloeb.frame, dates=("start", "slut"),
+                                     numbers=(("timer_pr_uge", FRACTIONAL),)),
         sheets.SHEET_FLEKSJOB: _typed(raw.fleksjob.frame, dates=("start", "slut")),
         sheets.SHEET_TIDLIGERE: _typed(raw.previous.frame, numbers=(("aar", WHOLE), ("status", FRACTIONAL),
                                                                     ("antal_forloeb", WHOLE))),

@@ -55,7 +55,8 @@ def cpr_findings(raw: RawInput) -> list[Finding]:
             hits = t.frame[col].astype(str).str.contains(CPR_PATTERN, regex=True).to_numpy()
             if hits.any():
                 first = int(hits.nonzero()[0][0])
-                out.append(Finding(FEJL, t.source, f"{plural(int(hits.sum()), 'værdi', 'værdier')} ligner CPR-numre (fx "
+                out.append(Finding(FEJL, t.source,
+                                   f"{plural(int(hits.sum()), 'værdi', 'værdier')} ligner CPR-numre (fx "
                                    f"{mask_cpr(t.frame[col].iloc[first])}). CPR-numre skrives aldrig i en "
                                    "projektmappe: erstat dem med pseudonyme id'er og prøv igen.",
                                    raekke=first + t.first_row, kolonne=str(col)))

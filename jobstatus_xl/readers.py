@@ -87,8 +87,8 @@ def _decode_without_bom(data: bytes, name: str) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise _refuse(name, f"Filen kan ikke læses som tekst: byte nr. {exc.start + 1} (0x{data[exc.start]:02X}) i linje "
-                            f"{line} findes hverken i UTF-8 eller Windows-1252. Er det den rigtige fil? "
+        raise _refuse(name, f"Filen kan ikke læses som tekst: byte nr. {exc.start + 1} (0x{data[exc.start]:02X}) "
+                            f"i linje {line} findes hverken i UTF-8 eller Windows-1252. Er det den rigtige fil? "
                             f"{SAVE_AS_CSV}", row=line) from None
 
 
@@ -130,8 +130,8 @@ def parse_csv(data: bytes, name: str) -> Table:
     width = header_line.count(delimiter) + 1
     if width > MAX_CSV_COLUMNS:
         raise _refuse(name, f"Overskriftsrækken har {dansk_tal(width, 0)} kolonner (adskilt med "
-                            f"{_DELIMITER_NAMES[delimiter]}); Excel kan højst have {dansk_tal(MAX_CSV_COLUMNS, 0)}. Er det "
-                            f"den rigtige fil? {SAVE_AS_CSV}", row=1)
+                            f"{_DELIMITER_NAMES[delimiter]}); Excel kan højst have {dansk_tal(MAX_CSV_COLUMNS, 0)}. "
+                            f"Er det den rigtige fil? {SAVE_AS_CSV}", row=1)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter,
                             quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True, engine="c")
@@ -156,8 +156,8 @@ def _unsplittable(name: str, reason: str, delimiter: str) -> InputError:
     m = re.search(r"EOF inside string starting at row (\d+)", reason)
     if m:
         line = int(m.group(1)) + 1
-        return _refuse(name, f"Et anførselstegn (\") omkring linje {line} bliver aldrig lukket, så resten af filen ville "
-                             f"blive læst som én værdi. Ret eller fjern anførselstegnet. {SAVE_AS_CSV}", row=line)
+        return _refuse(name, f"Et anførselstegn (\") omkring linje {line} bliver aldrig lukket, så resten af filen "
+                             f"ville blive læst som én værdi. Ret eller fjern anførselstegnet. {SAVE_AS_CSV}", row=line)
     return _refuse(name, f"Filen kan ikke deles op i kolonner (adskilt med {sep}). Er den gemt som CSV? {SAVE_AS_CSV}")
 
 

@@ -31,7 +31,8 @@ def render_table(table: NoteTable) -> str:
 
 def render_result(result: Result) -> str:
     parts = [f"Status for de særlige jobordninger, {result.settings.period.label()}",
-             f"Opgørelsesgrundlag: {result.settings.basis}. Tal er afrundet som i noten (halve op, fra uafrundede tal).",
+             f"Opgørelsesgrundlag: {result.settings.basis}. "
+             "Tal er afrundet som i noten (halve op, fra uafrundede tal).",
              ""]
     for table in result.tables:
         parts += [render_table(table), ""]

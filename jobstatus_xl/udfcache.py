@@ -64,8 +64,8 @@ def fingerprint(*values) -> Key | None:
     else each value's type and text). Two arguments get equal keys only when they hold the same
     values of the same types (TRUE, 1 and 1.0 differ); being the content, not a digest of it, no
     two contents can collide, and it costs no more than a hash would (about 16 bytes per cell of
-    a date or code column: 6,4 MB for 100.000 forløb, held only while its result is cached). None when a value cannot be serialised: then nothing
-    is cached."""
+    a date or code column: 6,4 MB for 100.000 forløb, held only while its result is cached). None
+    when a value cannot be serialised: then nothing is cached."""
     try:
         # marshal's back-references depend on reference counts, so the same content may give
         # other bytes (a miss, never a wrong hit: marshal is decodable); for the values Excel

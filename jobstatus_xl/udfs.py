@@ -280,7 +280,8 @@ def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=N
 
 def _rows(table) -> tuple[tuple, ...]:
     """A note table as STATUSTABEL spills it (header, then label and unrounded figures), immutable."""
-    header = (table.unit, *table.frame.columns)     # the note's own header: "Antal forløb i perioden**" for a part of the year
+    # the note's own header: "Antal forløb i perioden**" for a part of the year
+    header = (table.unit, *table.frame.columns)
     body = [(label, *(xc.excel_value(v) for v in row)) for label, row in zip(table.frame.index, table.frame.to_numpy())]
     return (header, *body)
 

@@ -177,7 +177,8 @@ def cpr_per_unique(fz: Factorized) -> np.ndarray:
     out = np.zeros(len(fz.uniques), dtype=bool)
     j = np.flatnonzero(fz.prefilter.maybe_cpr)
     if len(j):
-        out[j] = pd.Series(fz.uniques[j], dtype=object).astype(str).str.contains(CPR_PATTERN, regex=True).to_numpy(dtype=bool)
+        as_text = pd.Series(fz.uniques[j], dtype=object).astype(str)
+        out[j] = as_text.str.contains(CPR_PATTERN, regex=True).to_numpy(dtype=bool)
     return out
 
 

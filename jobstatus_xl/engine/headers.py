@@ -17,12 +17,15 @@ FLEKSJOB_COLUMNS = ("id", "forvaltning", "start", "slut")
 
 # Header variants users write; compared after `fold_key` folding (case, spaces, æøå, punctuation).
 _ALIASES = {
-    "id": ["id", "personid", "person", "pseudonym", "pseudonymid", "borgerid", "medarbejderid", "lobenummer", "loebenummer", "lbnr"],
+    "id": ["id", "personid", "person", "pseudonym", "pseudonymid", "borgerid", "medarbejderid", "lobenummer",
+           "loebenummer", "lbnr"],
     "forvaltning": ["forvaltning", "forv", "forvaltningskode", "enhed"],
     "ordning": ["ordning", "jobordning", "ordningstype", "type", "ordningsnavn"],
     "start": ["start", "startdato", "fra", "fradato", "begyndelse", "startdate", "fraogmed", "periodestart"],
-    "slut": ["slut", "slutdato", "til", "tildato", "ophor", "ophoer", "ophorsdato", "ophoersdato", "enddate", "tilogmed", "periodeslut"],
-    "timer_pr_uge": ["timerpruge", "timeruge", "timer", "ugentligetimer", "timerprugen", "arbejdstimerpruge", "ugetimer"],
+    "slut": ["slut", "slutdato", "til", "tildato", "ophor", "ophoer", "ophorsdato", "ophoersdato", "enddate",
+             "tilogmed", "periodeslut"],
+    "timer_pr_uge": ["timerpruge", "timeruge", "timer", "ugentligetimer", "timerprugen", "arbejdstimerpruge",
+                     "ugetimer"],
     "antal": ["antal", "antalansatte", "ansatte", "antalfleksjob", "fleksjobansatte"],
 }
 
@@ -41,8 +44,9 @@ def map_columns(columns, required, source: str) -> tuple[dict[str, str], list[Fi
         twice = re.fullmatch(r"(.+)\.\d+", str(col))
         if canon is None and twice and twice.group(1) in given and _ALIAS_KEYS.get(fold_key(twice.group(1))):
             # pandas' name for a CSV header given twice ('start', 'start.1'): the copy must not vanish
-            findings.append(Finding(FEJL, source, f"Overskriften '{twice.group(1)}' står mere end én gang. Hver kolonne "
-                                    "skal have sin egen overskrift; slet eller omdøb den ene.", kolonne=str(col)))
+            findings.append(Finding(FEJL, source, f"Overskriften '{twice.group(1)}' står mere end én gang. "
+                                    "Hver kolonne skal have sin egen overskrift; slet eller omdøb den ene.",
+                                    kolonne=str(col)))
         elif canon and canon in found:
             # which of the two is meant cannot be known: never take the first in silence
             findings.append(Finding(FEJL, source, f"Kolonnerne '{found[canon]}' og '{col}' betyder begge '{canon}'. "

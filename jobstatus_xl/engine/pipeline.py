@@ -85,7 +85,8 @@ def _plausibility(tidy: pd.DataFrame, agg, rules: YearRules, raw: RawInput, regi
                                "fleksjobregisteret er komplet.", kolonne="forvaltning"))
     for (u, line), a in by["maalopfyldelse"].items():
         if np.isfinite(a) and a > MAX_PLAUSIBLE_ATTAINMENT:
-            out.append(Finding(ADVARSEL, fsrc if line == rules.fleksjob else src, f"{u}s målopfyldelse ({line}) er {dansk_tal(100 * a, 0)} pct.; over "
+            out.append(Finding(ADVARSEL, fsrc if line == rules.fleksjob else src,
+                               f"{u}s målopfyldelse ({line}) er {dansk_tal(100 * a, 0)} pct.; over "
                                f"{dansk_tal(100 * MAX_PLAUSIBLE_ATTAINMENT, 0)} pct. er urealistisk. Kontrollér "
                                "registeret og måltallene.", kolonne="forvaltning"))
     return out

@@ -97,8 +97,8 @@ def forecast(raw: RawInput, settings: Settings, status_date: dt.date | None = No
                            column=column)
 
 
-def forecast_parsed(parsed: Parsed, status_date: dt.date | None, *, source: str = "indstillinger", row: int | None = None,
-                    column: str = "Opgjort pr.") -> Forecast:
+def forecast_parsed(parsed: Parsed, status_date: dt.date | None, *, source: str = "indstillinger",
+                    row: int | None = None, column: str = "Opgjort pr.") -> Forecast:
     """`forecast` from an already parsed input (`pipeline.compute` parses once for status and
     forecast: the register does not depend on the status period, only some warnings do)."""
     s = parsed.settings
@@ -107,8 +107,8 @@ def forecast_parsed(parsed: Parsed, status_date: dt.date | None, *, source: str 
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
     table, monthly, notes = forecast_register(parsed.register, parsed.rules, status_date, s.basis, parsed.reference)
-    return Forecast(Settings(s.year, None, None, s.basis, s.reference_month, status_date), status_date, parsed.rules, table, monthly,
-                    findings + notes, notes)
+    return Forecast(Settings(s.year, None, None, s.basis, s.reference_month, status_date), status_date, parsed.rules,
+                    table, monthly, findings + notes, notes)
 
 
 def default_status_date(register: Register, year: int) -> dt.date | None:
@@ -136,13 +136,13 @@ def _status_date(parsed: Parsed, status_date, source, row, column) -> tuple[dt.d
                                                    "så opgørelsesdatoen kan ikke findes. Angiv den, fx "
                                                    f"30-06-{year}.", **where)]
     if status_date.year != year:
-        return status_date, [Finding(FEJL, source, f"Opgørelsesdatoen {status_date:%d-%m-%Y} ligger uden for opgørelsesåret {year}. "
-                            f"Angiv en dato i {year}, fx 30-06-{year}.", **where)]
+        return status_date, [Finding(FEJL, source, f"Opgørelsesdatoen {status_date:%d-%m-%Y} ligger uden for "
+                            f"opgørelsesåret {year}. Angiv en dato i {year}, fx 30-06-{year}.", **where)]
     starts = _as_days(parsed.register.forloeb["start"])
     if not len(starts) or starts.min() > np.datetime64(status_date, "D"):
         first = f" (det første starter {pd.Timestamp(starts.min()):%d-%m-%Y})" if len(starts) else ""
-        return status_date, [Finding(FEJL, source, f"Opgørelsesdatoen {status_date:%d-%m-%Y} ligger før registrets første "
-                            f"forløb{first}; der er intet at tælle. Angiv en senere dato.", **where)]
+        return status_date, [Finding(FEJL, source, f"Opgørelsesdatoen {status_date:%d-%m-%Y} ligger før registrets "
+                            f"første forløb{first}; der er intet at tælle. Angiv en senere dato.", **where)]
     return status_date, []
 
 
@@ -162,7 +162,8 @@ def forecast_register(register: Register, rules: YearRules, status_date: dt.date
     agg_known = aggregate(known, rules, year, basis, reference)
     units = list(agg_known.fleksjob.index)
 
-    group_new = _new_starts(register.forloeb, rules, status_date, year, units, scheme=True, with_hours=basis == "hverdage")
+    group_new = _new_starts(register.forloeb, rules, status_date, year, units, scheme=True,
+                            with_hours=basis == "hverdage")
     periods = [year] + [Period.months(rules.year, m, m) for m in range(1, 13)]
     # helårspersoner by the engine's share rule (hours count only on the weekday basis)
     g_exp = _expected(group_new, status_date, future, periods, _running_days, lambda s, e, h, p: shares(
@@ -271,7 +272,8 @@ def _new_starts(frame: pd.DataFrame, rules: YearRules, status_date: dt.date, yea
             key = (u, sc) if scheme else u
             n[key] = int(rows.sum())
             lengths[key] = _distribution(length[rows], hours[rows]) if rows.any() else pooled
-    index = pd.MultiIndex.from_tuples(list(n), names=["enhed", "ordning"]) if scheme else pd.Index(list(n), name="enhed")
+    index = (pd.MultiIndex.from_tuples(list(n), names=["enhed", "ordning"]) if scheme
+             else pd.Index(list(n), name="enhed"))
     return _NewStarts(pd.Series(list(n.values()), index=index, dtype=float), lengths)
 
 
@@ -311,7 +313,8 @@ def _running_days(dist, status_date: dt.date, future: int):
     return start, start, np.concatenate(out_h), np.concatenate(out_w)
 
 
-def _expected(new: _NewStarts, status_date: dt.date, future: int, periods: list[Period], forloeb_of, measure) -> list[pd.Series]:
+def _expected(new: _NewStarts, status_date: dt.date, future: int, periods: list[Period], forloeb_of,
+              measure) -> list[pd.Series]:
     """Per period: key -> Σ over the days after pr of the mean `measure(start, end, hours, period)`
     of a forløb starting that day (one start a day; the rate multiplies it)."""
     out = [pd.Series(0.0, index=new.n.index) for _ in periods]

@@ -273,7 +273,9 @@ class _System:
         v = self.vars[key]
         if v.trykt is None:
             return Interval.nonnegative()
-        return Interval.point(v.trykt) if v.eksakt else rounding_interval(v.trykt, self.slack if slack is None else slack)
+        if v.eksakt:
+            return Interval.point(v.trykt)
+        return rounding_interval(v.trykt, self.slack if slack is None else slack)
 
     def domains(self, slack: Fraction | None = None) -> dict[tuple, Interval]:
         return {k: self.initial(k, slack) for k in self.vars}
@@ -455,7 +457,8 @@ def _reconcile_year(year: int, tables: list[PublishedTable], units: list[str], w
         if dom is not None and link.x[2] in ("A", "W") and s_key in dom:
             extra = f", og den uafrundede samlede status i {dom[s_key].dansk()}"
         besked = (f"Tabellen viser {dansk_tal(x.trykt)}, men {link.hvad} giver {_period(link.formel)} Forskellen "
-                  f"kan forklares af afrunding: {x.navn} skal uafrundet ligge i {interval.dansk()}{x.enhedstekst}{extra}.")
+                  f"kan forklares af afrunding: {x.navn} skal uafrundet ligge i "
+                  f"{interval.dansk()}{x.enhedstekst}{extra}.")
         found.append((i, Afvigelse(year, x.enhed, link.felt, AFRUNDING, link.forventet, x.trykt, besked, interval)))
 
     found.sort(key=lambda f: f[0])   # relations are built table by table, KK's sums last

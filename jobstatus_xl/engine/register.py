@@ -51,7 +51,8 @@ def excel_error_findings(frame: pd.DataFrame | RawTable, source: str, first_row:
                 out.append(Finding(FEJL, source, f"Cellen indeholder fejlværdien {_show(frame[col].iloc[i])}. "
                                    "Ret formlen eller værdien.", raekke=int(i) + first_row, kolonne=str(col)))
     if hits > _MAX_LISTED:
-        out.append(Finding(FEJL, source, f"... og {plural(hits - _MAX_LISTED, 'celle', 'celler')} mere med en fejlværdi."))
+        out.append(Finding(FEJL, source,
+                           f"... og {plural(hits - _MAX_LISTED, 'celle', 'celler')} mere med en fejlværdi."))
     return out
 
 
@@ -67,7 +68,8 @@ class _Collector:
             self.findings.append(Finding(alvor, self.source, message(i), raekke=int(i) + self.first_row,
                                          kolonne=self.columns.get(canon, canon)))
         if len(idx) > _MAX_LISTED:
-            self.findings.append(Finding(alvor, self.source, f"... og {plural(len(idx) - _MAX_LISTED, 'række', 'rækker')} "
+            self.findings.append(Finding(alvor, self.source,
+                                         f"... og {plural(len(idx) - _MAX_LISTED, 'række', 'rækker')} "
                                          "mere med samme problem.", kolonne=self.columns.get(canon, canon)))
 
 
@@ -397,7 +399,8 @@ def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> t
                                     raekke=i + first_row, kolonne=unit_col))
         elif unknown[i]:
             findings.append(Finding(FEJL, source, f"Ukendt forvaltning '{_show(raw[unit_col].iloc[i])}'."
-                                    f"{_suggest(raw[unit_col].iloc[i], valid_units)}", raekke=i + first_row, kolonne=unit_col))
+                                    f"{_suggest(raw[unit_col].iloc[i], valid_units)}",
+                                    raekke=i + first_row, kolonne=unit_col))
         elif bad[i]:
             findings.append(Finding(FEJL, source, number_problem(raw[cols['antal']].iloc[i], WHOLE, "et helt antal "
                                     "ansatte", "12 eller 1.134") or "Antallet af ansatte kan ikke være negativt.",

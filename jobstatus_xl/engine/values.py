@@ -102,7 +102,8 @@ def dansk_tal(x, decimals: int = 2) -> str:
 
 # ---------------------------------------------------------------- codes
 
-SCHEME_ALIASES = {"Småjob": "Småjob under det sociale frikort", "Småjob under frikort": "Småjob under det sociale frikort",
+SCHEME_ALIASES = {"Småjob": "Småjob under det sociale frikort",
+                  "Småjob under frikort": "Småjob under det sociale frikort",
                   "Praktik": "Virksomhedspraktik", "Virksomhedspraktik (helårspersoner)": "Virksomhedspraktik",
                   "Løntilskud (helårspersoner)": "Løntilskud"}
 

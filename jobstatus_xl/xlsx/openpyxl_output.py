@@ -135,7 +135,8 @@ def restore_package(original: bytes, saved: bytes, cached: dict[str, dict[str, o
 # The parts openpyxl's writer copies from a macro workbook's source (`ExcelWriter._merge_vba`: the
 # VBA project, the ribbon, ...). It writes them in the order of a set of names, which changes with
 # the interpreter's hash seed: the same workbook saved twice would differ in its entries' order.
-_COPIED_FROM_SOURCE = re.compile(r"xl/vba|xl/drawings/.*vmlDrawing\d\.vml|xl/ctrlProps|customUI|xl/activeX|xl/media/.*\.emf")
+_COPIED_FROM_SOURCE = re.compile(r"xl/vba|xl/drawings/.*vmlDrawing\d\.vml|xl/ctrlProps|customUI|xl/activeX"
+                                 r"|xl/media/.*\.emf")
 
 
 def _in_stable_order(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:

@@ -53,7 +53,8 @@ def _insert_sheet(wb_xml: bytes, position: int, sheet: str, sheet_id: int, rid: 
     if sheets is None:
         raise ValueError("workbook.xml has no <sheets>")
     prefix = sheets.group(1) or b""
-    element = (b"<" + prefix + b"sheet xmlns:r=" + quoteattr(R_NS).encode() + b" name=" + quoteattr(sheet).encode("utf-8")
+    element = (b"<" + prefix + b"sheet xmlns:r=" + quoteattr(R_NS).encode()
+               + b" name=" + quoteattr(sheet).encode("utf-8")
                + b' sheetId="' + str(sheet_id).encode() + b'" r:id=' + quoteattr(rid).encode() + b"/>")
     existing = list(re.finditer(rb"<" + re.escape(prefix) + rb"sheet\b[^>]*?/>", sheets.group(2)))
     at = sheets.start(2) + (existing[position - 1].end() if position else 0)

@@ -141,7 +141,8 @@ class StyleBook:
             tag = p + name.encode()
             if self.lists[name] is None:           # only numFmts can be missing: it comes first
                 m = re.search(rb"<" + p + rb"styleSheet\b[^>]*>", xml)
-                block = b"<" + tag + b' count="' + str(len(self.appended[name])).encode() + b'">' + new + b"</" + tag + b">"
+                count = str(len(self.appended[name])).encode()
+                block = b"<" + tag + b' count="' + count + b'">' + new + b"</" + tag + b">"
                 xml = xml[:m.end()] + block + xml[m.end():]
                 continue
             total = len(self.lists[name]) + len(self.appended[name])
@@ -281,4 +282,5 @@ def sheet_xml(grid: SheetGrid, frame: bytes, book: StyleBook, epoch) -> bytes:
     prefix = (m.group(1) or m.group(2) or b"").decode()
     data, used = sheet_data(grid, book, epoch, prefix)
     out = frame[:m.start()] + data.encode("utf-8") + frame[m.end():]
-    return _DIMENSION.sub(lambda d: b"<" + (d.group(1) or b"") + b'dimension ref="' + used.encode() + b'"/>', out, count=1)
+    return _DIMENSION.sub(lambda d: b"<" + (d.group(1) or b"") + b'dimension ref="' + used.encode() + b'"/>', out,
+                          count=1)
