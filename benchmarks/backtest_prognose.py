@@ -114,8 +114,8 @@ def summary(rows: list[dict]) -> pd.DataFrame:
 
 
 def markdown(s: pd.DataFrame) -> str:
-    head = ("| register | linje | opgjort pr. | enheder | gns. fejl | gns. abs. fejl | max abs. fejl | KK fejl (gns.) | "
-            "sikker (gns.) | faktisk i [lav; høj] | gns. abs. fejl i målopfyldelse |")
+    head = ("| register | linje | opgjort pr. | enheder | gns. fejl | gns. abs. fejl | max abs. fejl "
+            "| KK fejl (gns.) | sikker (gns.) | faktisk i [lav; høj] | gns. abs. fejl i målopfyldelse |")
     lines = [head, "|" + "---|" * 11]
     for r in s.itertuples(index=False):
         lines.append(f"| {r.register} | {r.linje} | {r.pr:%d-%m} | {r.enheder} | {r.mean_err:+.1f} % | "

@@ -226,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         old_tree = extract(args.ref, tmp / "old")
         for tree in (old_tree, ROOT):
             if imported_from(tree) != tree.resolve():
-                sys.exit(f"PYTHONPATH={tree} imports jobstatus_xl from {imported_from(tree)}: nothing would be compared")
+                sys.exit(f"PYTHONPATH={tree} imports jobstatus_xl from {imported_from(tree)}: "
+                         "nothing would be compared")
         all_cases = cases(tmp / "inputs", args.quick)
         for name, runs in all_cases.items():
             if args.only and args.only not in name:

@@ -32,5 +32,6 @@ def recalc(workbook: Path, repeats: int, timeout: float, sheet: str = "Status") 
             raise RuntimeError(f"LibreOffice run on {workbook} timed out after {timeout + 60:.0f} s") from None
         data = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else None
         if not data or data.get("complete") is not True:
-            raise RuntimeError(f"LibreOffice run on {workbook} failed (exit {proc.returncode})\n{se[-3000:]}\n{so[-1000:]}")
+            raise RuntimeError(f"LibreOffice run on {workbook} failed (exit {proc.returncode})\n"
+                               f"{se[-3000:]}\n{so[-1000:]}")
         return data

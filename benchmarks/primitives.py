@@ -38,7 +38,8 @@ def measure(n: int, repeats: int) -> list[tuple[str, float]]:
     arrays = floor.prepare(reg)
     ids = synth.ids(reg.person, "SYNT-P")                     # object array of str, one per forløb
     distinct = pd.unique(ids)                                 # the categories of a typed id column
-    rows = [("numpy floor (overlap days + bincount, typed ints)", _median_seconds(lambda: floor.compute(arrays), repeats))]
+    rows = [("numpy floor (overlap days + bincount, typed ints)",
+             _median_seconds(lambda: floor.compute(arrays), repeats))]
     rows.append((f"hash() of each of {len(distinct):,} distinct ids",
                  _median_seconds(lambda: np.fromiter(map(hash, distinct), np.int64, len(distinct)), repeats)))
     rows.append((f"join the {len(distinct):,} distinct ids into one string (the bulk text scan's input)",
@@ -46,7 +47,8 @@ def measure(n: int, repeats: int) -> list[tuple[str, float]]:
     rows.append((f"pd.factorize of the id column ({n:,} str objects)",
                  _median_seconds(lambda: pd.factorize(ids), repeats)))
     key = np.random.default_rng(1).integers(0, 1 << 52, n)
-    rows.append((f"np.sort of {n:,} int64 keys (the copy/overlap check's core)", _median_seconds(lambda: np.sort(key), repeats)))
+    rows.append((f"np.sort of {n:,} int64 keys (the copy/overlap check's core)",
+                 _median_seconds(lambda: np.sort(key), repeats)))
     return rows
 
 

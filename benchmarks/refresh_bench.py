@@ -251,7 +251,8 @@ def same_figures(tmp: Path, data: bytes) -> None:
         b = [tuple(v for v in r if v is not None) for r in got["old"][sheet]]
         a, b = [r for r in a if r], [r for r in b if r]
         if len(a) != len(b) or any(len(x) != len(y) or any(
-                (u != v) and not (isinstance(u, float) and isinstance(v, (int, float)) and abs(u - v) <= 1e-9 * max(1, abs(v)))
+                (u != v) and not (isinstance(u, float) and isinstance(v, (int, float))
+                                  and abs(u - v) <= 1e-9 * max(1, abs(v)))
                 for u, v in zip(x, y)) for x, y in zip(a, b)):
             log(f"DISAGREEMENT in '{sheet}' between the new and the old refresh")
             raise SystemExit(2)
@@ -358,7 +359,8 @@ def markdown(res: dict) -> str:
         new, old, lo = r.get("new"), r.get("old"), r.get("libreoffice")
         L.append(f"| {r['label']} | {r['file_mib']:.1f} MiB | {_cell(new)} | {_inside(new)} | {_mib(new)} | "
                  f"{_cell(old)} | {_inside(old)} | {_mib(old)} | {_cell(lo)} | {_mib(lo)} | {_ratio(new, old)} "
-                 f"({_ratio(new, old, 'cpu_seconds')} CPU) | {_ratio(new, lo)} ({_ratio(new, lo, 'cpu_seconds')} CPU) |")
+                 f"({_ratio(new, old, 'cpu_seconds')} CPU) | {_ratio(new, lo)} "
+                 f"({_ratio(new, lo, 'cpu_seconds')} CPU) |")
     L += ["", "CPU seconds of the whole process (all threads, imports included), same order: "
           + "; ".join(f"{r['label']}: new {_cpu(r.get('new'))}, old {_cpu(r.get('old'))}, "
                       f"LibreOffice {_cpu(r.get('libreoffice'))}" for r in res["rows"]) + ".", "", END, ""]
@@ -381,7 +383,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.refresh_bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="3708,100000,1000000", help="forløb per workbook (3708 = the demo workbook)")
-    ap.add_argument("--user-cells", type=int, default=5_400_000, help="cells of the user sheet added to the demo (0: none)")
+    ap.add_argument("--user-cells", type=int, default=5_400_000,
+                    help="cells of the user sheet added to the demo (0: none)")
     ap.add_argument("--old-max", type=int, default=100_000, help="largest size the old openpyxl refresh runs at")
     ap.add_argument("--repeats", type=int, default=3, help="runs per method up to 100,000 forløb (1 above)")
     ap.add_argument("--timeout", type=float, default=1800)

@@ -116,7 +116,8 @@ def machine_facts(lo_version: str) -> dict:
     dirty = [line[3:] for line in _git("status", "--porcelain", "--", "jobstatus_xl").splitlines() if len(line) > 3]
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "cores": os.cpu_count(), "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "cpu": cpu, "memory": mem, "os": platform.platform(),
         "python": platform.python_version(), "numpy": np.__version__, "pandas": _version("pandas"),
         "openpyxl": _version("openpyxl"), "xlwings": _version("xlwings"), "libreoffice": lo_version,
@@ -262,7 +263,8 @@ def run(args) -> dict:
         else:
             if chosen is None:
                 both = max(r["n"] for r in lo_rows)
-                chosen = min((r for r in lo_rows if r["n"] == both), key=lambda r: r["median_calculate_seconds"])["layout"]
+                chosen = min((r for r in lo_rows if r["n"] == both),
+                             key=lambda r: r["median_calculate_seconds"])["layout"]
                 log(f"faster layout at n={both:,}: {chosen}; only it runs at larger sizes")
             layouts = [chosen]
         for layout in layouts:
@@ -384,7 +386,8 @@ def summarise(results: dict, sizes: list[int], modes: list[str]) -> dict:
         g, g_last = growth.get(f"engine_{m}"), growth.get(f"engine_{m}_last_decade")
         targets[f"linear_growth|{m}"] = {
             "form": m,
-            "target": f"log-log slope of engine time over n <= {LINEAR_SLOPE_MAX}, over all sizes and over the last decade",
+            "target": f"log-log slope of engine time over n <= {LINEAR_SLOPE_MAX}, over all sizes and over the last "
+                      "decade",
             "value": g, "last_decade": g_last,
             "met": (g is not None and g <= LINEAR_SLOPE_MAX and (g_last is None or g_last <= LINEAR_SLOPE_MAX))}
     rt = results["roundtrips"].get("rows", [])
@@ -440,7 +443,8 @@ def markdown(res: dict) -> str:
              f"Load average (1/5/15 min) at start {_load(m.get('load_average_at_start'))}, at end "
              f"{_load(m.get('load_average_at_end'))}. "
              f"Code: commit {m['git_commit'][:12]}"
-             + (f" with uncommitted changes in {', '.join(m['engine_uncommitted_changes'])}" if m['engine_uncommitted_changes'] else "")
+             + (f" with uncommitted changes in {', '.join(m['engine_uncommitted_changes'])}"
+                if m['engine_uncommitted_changes'] else "")
              + ".")
     L.append("")
     ac = res["agreement_check"]
@@ -449,7 +453,8 @@ def markdown(res: dict) -> str:
                  f"the engine's and the numpy floor's were compared on a {ac['n']:,}-forløb register — all "
                  f"{ac['figures']} figures (helårspersoner and antal forløb per forvaltning × ordning, fleksjob per "
                  f"forvaltning, KK) equal to relative {ac['rel']:g}. Every later LibreOffice run, the floor and "
-                 "refresh_all on the xlwings book were checked the same way at their sizes; a difference aborts the run.")
+                 "refresh_all on the xlwings book were checked the same way at their sizes; a difference aborts "
+                 "the run.")
     else:
         L.append(f"Agreement with LibreOffice: not checked — {ac.get('reason')}.")
     L.append("")
@@ -653,7 +658,8 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run on tiny sizes")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     ap.add_argument("--md", type=Path, help="markdown report (default: RESULTS.md beside --out)")
-    ap.add_argument("--report-only", action="store_true", help="measure nothing: recompute the summary and the markdown from the measurements in --out")
+    ap.add_argument("--report-only", action="store_true",
+                    help="measure nothing: recompute the summary and the markdown from the measurements in --out")
     args = ap.parse_args(argv)
     args.argv = argv
     md = args.md or args.out.with_name("RESULTS.md")

@@ -315,14 +315,16 @@ def markdown(res: dict) -> str:
     m = res["machine"]
     L.append(f"Command: `{res['command']}`; run {m['date']}, code at commit {m['git_commit'][:12]}"
              + (" with uncommitted changes" if m["dirty"] else "") + f", xlwings {m['xlwings']}, "
-             f"{m['cores']} cores (shared machine), load average (1/5/15 min) at the end of the run {m['load']}. Python time only (no Excel): "
-             "median of the repeats. A recalculation after an edit of the table calls every cell with the new "
-             "columns, so the shared cache starts empty (\"after an edit\"); \"nothing changed\" is every cell a "
-             "lookup. Before timing, the 24 cells equal `pipeline.compute`'s figures on every path (1e-12). The "
-             "benchmark's own copies of the register are frozen out of the garbage collector (`gc.freeze`).")
+             f"{m['cores']} cores (shared machine), load average (1/5/15 min) at the end of the run {m['load']}. "
+             "Python time only (no Excel): median of the repeats. A recalculation after an edit of the table "
+             "calls every cell with the new columns, so the shared cache starts empty (\"after an edit\"); "
+             "\"nothing changed\" is every cell a lookup. Before timing, the 24 cells equal `pipeline.compute`'s "
+             "figures on every path (1e-12). The benchmark's own copies of the register are frozen out of the "
+             "garbage collector (`gc.freeze`).")
     L.append("")
-    L.append("| forløb | 1 cell, today's code | 1 cell, no cache | 24 cells, today's code | 24 cells, shared cache, after an edit "
-             "| 24 cells, nothing changed | whole sheet (56 cells) after an edit | STATUSTABEL, 1 unit | STATUSTABEL, 8 units |")
+    L.append("| forløb | 1 cell, today's code | 1 cell, no cache | 24 cells, today's code "
+             "| 24 cells, shared cache, after an edit | 24 cells, nothing changed "
+             "| whole sheet (56 cells) after an edit | STATUSTABEL, 1 unit | STATUSTABEL, 8 units |")
     L.append("|---|---|---|---|---|---|---|---|---|")
     for r in res["summary"]["rows"]:
         base24 = r.get("base_24_direct")
@@ -330,17 +332,20 @@ def markdown(res: dict) -> str:
                  + (_ms(base24) if base24 else f"24 × 1 cell = {_ms(24 * r['base_one_direct'])}")
                  + f" | {_ms(r['cached_24_direct'])} | {_ms(r['warm_24_direct'])} | {_ms(r['sheet_56_direct'])} | "
                  f"{_ms(r['statustabel_one_direct'])} | {_ms(r['statustabel_8_direct'])} |")
-        L.append(f"| {_n(r['n'])} through xlwings (Office.js) | {_ms(r['base_one_xlwings'])} | {_ms(r['nocache_one_xlwings'])} | "
+        L.append(f"| {_n(r['n'])} through xlwings (Office.js) | {_ms(r['base_one_xlwings'])} "
+                 f"| {_ms(r['nocache_one_xlwings'])} | "
                  f"24 × 1 cell = {_ms(24 * r['base_one_xlwings'])} | {_ms(r['cached_24_xlwings'])} | "
                  f"{_ms(r['warm_24_xlwings'])} | {_ms(r['sheet_56_xlwings'])} | – | – |")
     L.append("")
     L.append("| forløb | 24 cells (shared cache) ÷ 1 uncached cell, direct | ÷ 1 cell of today's code, direct "
              "| ÷ 1 cell of today's code, through xlwings | today's 24 cells ÷ shared cache, through xlwings "
-             "| 24 cells ÷ 1 STATUSTABEL | ≤ 2× one uncached cell (no cache / today's code) | 24 cells through xlwings < 1 s |")
+             "| 24 cells ÷ 1 STATUSTABEL | ≤ 2× one uncached cell (no cache / today's code) "
+             "| 24 cells through xlwings < 1 s |")
     L.append("|---|---|---|---|---|---|---|---|")
     for r in res["summary"]["rows"]:
         t1 = r["target_sheet_under_1s"]
-        L.append(f"| {_n(r['n'])} | {_x(r['ratio_24_cached_vs_one_uncached_direct'])} | {_x(r['ratio_24_cached_vs_one_today_direct'])} | "
+        L.append(f"| {_n(r['n'])} | {_x(r['ratio_24_cached_vs_one_uncached_direct'])} "
+                 f"| {_x(r['ratio_24_cached_vs_one_today_direct'])} | "
                  f"{_x(r['ratio_24_cached_vs_one_today_xlwings'])} | {_x(r['ratio_24_today_vs_24_cached_xlwings'])} | "
                  f"{_x(r['ratio_24_cached_vs_statustabel'])} | {_met(r['target_24_le_2x_one_uncached'])} / "
                  f"{_met(r.get('target_24_le_2x_one_today'))} | "
@@ -350,7 +355,8 @@ def markdown(res: dict) -> str:
              "call, before the function runs):")
     L.append("")
     L.append("| forløb | Office.js, `ndim=2, err_to_str` (today) | classic (COM) cleaning, `ndim=2, err_to_str` "
-             "| `convert=\"raw\"` (now) | + `xlconvert.cells` (once per new content) | content fingerprint (every call) |")
+             "| `convert=\"raw\"` (now) | + `xlconvert.cells` (once per new content) "
+             "| content fingerprint (every call) |")
     L.append("|---|---|---|---|---|---|")
     for r in res["summary"]["rows"]:
         L.append(f"| {_n(r['n'])} | {_ms(r['convert_officejs_ndim2'])} | {_ms(r['convert_classic_ndim2'])} | "
@@ -391,7 +397,8 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(prog="python -m benchmarks.udfs_bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default=DEFAULT_SIZES, help=f"register sizes; 3708 = the demo register (default {DEFAULT_SIZES})")
+    ap.add_argument("--sizes", default=DEFAULT_SIZES,
+                    help=f"register sizes; 3708 = the demo register (default {DEFAULT_SIZES})")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "udfs_results.json")
     ap.add_argument("--md", type=Path, help="markdown file whose section is written (default: RESULTS.md beside --out)")
@@ -414,7 +421,8 @@ def main(argv=None) -> int:
     res = {"command": "python -m benchmarks.udfs_bench " + " ".join(shlex.quote(a) for a in argv),
            "machine": {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                        "git_commit": git("rev-parse", "HEAD").strip(),
-                       "dirty": bool(git("status", "--porcelain", "--", "jobstatus_xl", "benchmarks/udfs_bench.py").strip()),
+                       "dirty": bool(git("status", "--porcelain", "--", "jobstatus_xl",
+                                         "benchmarks/udfs_bench.py").strip()),
                        "xlwings": xlwings.__version__, "cores": os.cpu_count(),
                        "load": "/".join(f"{x:.2f}" for x in os.getloadavg())},
            "sizes": sizes}

@@ -25,7 +25,8 @@ from pathlib import Path
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 LO_RECALC = Path(__file__).with_name("lo_recalc.py")
-APT_PACKAGES = "libreoffice-calc-nogui libreoffice-writer-nogui libreoffice-script-provider-python python3-uno poppler-utils"
+APT_PACKAGES = ("libreoffice-calc-nogui libreoffice-writer-nogui libreoffice-script-provider-python python3-uno "
+                "poppler-utils")
 
 
 def child_env() -> dict[str, str]:

@@ -174,7 +174,8 @@ def demo_frames(n_forloeb: int | None = None) -> dict[str, pd.DataFrame]:
     def typed(frame, dates=(), numbers=()):
         out = frame.astype(object).copy()
         for c in dates:   # object columns: plain datetimes (pandas would infer datetime64)
-            out[c] = pd.Series([dt.datetime.fromisoformat(v) if v else None for v in frame[c]], index=out.index, dtype=object)
+            out[c] = pd.Series([dt.datetime.fromisoformat(v) if v else None for v in frame[c]], index=out.index,
+                               dtype=object)
         for c in numbers:
             out[c] = pd.Series([float(v) if v else None for v in frame[c]], index=out.index, dtype=object)
         return out
@@ -274,7 +275,8 @@ def load_with_classic_decorators(monkeypatch, module_file: str | Path):
     return classic, module
 
 
-def classic_vba(classic, module, module_name: str = "jobstatus_xl.udfs", workbook: str = "workbook_template.xlsm") -> str:
+def classic_vba(classic, module, module_name: str = "jobstatus_xl.udfs",
+                workbook: str = "workbook_template.xlsm") -> str:
     """The VBA module text classic xlwings' 'Import Functions' writes for `module`."""
     import io
 
