@@ -44,8 +44,8 @@ def _check_structure(res: dict, sizes: list[int], modes: list[str]) -> None:
             assert "method" in r["memory"]
     for r in res["engine"][modes[0]]:
         assert r["floor"]["median_seconds"] > 0
-    assert set(res["summary"]["targets"]) == {f"{t}|{m}" for t in ("engine_vs_libreoffice", "engine_vs_floor",
-                                                                    "linear_growth") for m in modes} | {"constant_round_trips"}
+    targets = ("engine_vs_libreoffice", "engine_vs_floor", "linear_growth")
+    assert set(res["summary"]["targets"]) == {f"{t}|{m}" for t in targets for m in modes} | {"constant_round_trips"}
     prim = res["primitives"]
     assert prim["n"] == max(sizes) and [what for what, _ in prim["rows"]][0].startswith("numpy floor")
     assert all(sec > 0 for _, sec in prim["rows"])
@@ -73,7 +73,8 @@ def test_quick_run_with_libreoffice(tmp_path):
     assert check["passed"] is True and check["rel"] == 1e-9
     assert set(check["layouts"]) == {"sumproduct", "helper"}
     lo = res["libreoffice"]
-    assert {(r["n"], r["layout"]) for r in lo["rows"]} == {(n, layout) for n in sizes for layout in ("sumproduct", "helper")}
+    layouts = ("sumproduct", "helper")
+    assert {(r["n"], r["layout"]) for r in lo["rows"]} == {(n, layout) for n in sizes for layout in layouts}
     assert lo["chosen_layout"] in ("sumproduct", "helper")
     for r in lo["rows"]:
         assert r["calculate_seconds"] and r["load_seconds"] >= 0

@@ -75,7 +75,8 @@ def test_status_json(run):
 
 
 def test_status_for_a_half_year(tmp_path, run):
-    out = run("status", str(DEMO), "--year", "2024", "--from", "2024-01-01", "--to", "30-06-2024", "--format", "csv").out
+    out = run("status", str(DEMO), "--year", "2024", "--from", "2024-01-01", "--to", "30-06-2024",
+              "--format", "csv").out
     rows = pd.read_csv(io.StringIO(out))
     full = pd.read_csv(io.StringIO(run("status", str(DEMO), "--year", "2024", "--format", "csv").out))
     h1 = rows[(rows.aar == 2024) & (rows.enhed == "KK") & (rows.linje == "Samlet")].iloc[0]
@@ -84,7 +85,8 @@ def test_status_for_a_half_year(tmp_path, run):
     assert h1["antal_forloeb"] <= yr["antal_forloeb"]
 
 
-def _folder(tmp_path, forloeb: str, fleksjob: str = "id,forvaltning,start,slut\nF1,BIF,2020-01-01,\n", encoding="utf-8"):
+def _folder(tmp_path, forloeb: str, fleksjob: str = "id,forvaltning,start,slut\nF1,BIF,2020-01-01,\n",
+            encoding="utf-8"):
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "forloeb.csv").write_bytes(forloeb.encode(encoding))
     (tmp_path / "fleksjob.csv").write_bytes(fleksjob.encode(encoding))
@@ -179,7 +181,8 @@ def test_help_and_usage_errors_are_danish_whatever_the_locale(cli, monkeypatch):
     assert "argumenter:" in p.out and "positional" not in p.out
     for argv, message in [(("frob",), "ugyldigt valg: 'frob' (vælg mellem 'demo'"),
                           ((), "mangler: KOMMANDO"),
-                          (("status", "--format", "xml", "--year", "2024"), "argumentet --format: ugyldigt valg: 'xml'"),
+                          (("status", "--format", "xml", "--year", "2024"),
+                           "argumentet --format: ugyldigt valg: 'xml'"),
                           (("status", "--year"), "argumentet --year: mangler en værdi"),
                           (("demo", "--frob"), "ukendte argumenter: --frob")]:
         p = cli(*argv)
@@ -302,7 +305,8 @@ def test_the_installed_entry_point_runs_and_exits_with_the_code(tmp_path):
         pytest.skip("jobstatus-xl is not installed (pip install -e .)")
     p = subprocess.run([exe, "status", "--year", "0"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "argumentet --year" in p.stderr
-    p = subprocess.run([exe, "status", "--year", "2024", "--format", "json"], capture_output=True, text=True, timeout=300)
+    p = subprocess.run([exe, "status", "--year", "2024", "--format", "json"], capture_output=True, text=True,
+                       timeout=300)
     assert p.returncode == 0 and json.loads(p.stdout)["periode"]["fra"] == "2024-01-01"
 
 
@@ -341,7 +345,8 @@ def test_no_verb_prints_a_cpr_number_in_any_form(cli, tmp_path, cpr):
     assert not looks_like_cpr(p.out + p.err), p.err
     published = tmp_path / "c"
     published.mkdir()
-    (published / "published_rows.csv").write_text(f"aar,enhed,ordning,status\n2024,{cpr},Løntilskud,5\n", encoding="utf-8")
+    (published / "published_rows.csv").write_text(f"aar,enhed,ordning,status\n2024,{cpr},Løntilskud,5\n",
+                                                  encoding="utf-8")
     (published / "published_totals.csv").write_text("aar,enhed\n", encoding="utf-8")
     p = cli("check", published)
     assert p.code == 2 and not looks_like_cpr(p.out + p.err), p.err

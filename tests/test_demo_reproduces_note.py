@@ -18,8 +18,10 @@ TOTALS = pd.read_csv(REF / "published_totals.csv")
 
 # (year, unit, field) -> (printed, what the data gives, why)
 KNOWN_INCONSISTENT = {
-    (2024, "ØKF", "antal_forloeb_i_alt"): (174, 253, "ØKF's rows print 51 + 198 + 4 = 253; 174 is TMF's total (table 8) repeated."),
-    (2024, "KK", "fleksjob_maaltal"): (900, 899, "The seven forvaltninger's fleksjob targets sum to 899; KK is their sum."),
+    (2024, "ØKF", "antal_forloeb_i_alt"): (174, 253, "ØKF's rows print 51 + 198 + 4 = 253; 174 is TMF's total "
+                                                     "(table 8) repeated."),
+    (2024, "KK", "fleksjob_maaltal"): (900, 899, "The seven forvaltninger's fleksjob targets sum to 899; "
+                                                 "KK is their sum."),
     (2023, "KK", "antal_forloeb_i_alt"): (3195, 2894, "Table 2's rows print 289 + 2,278 + 22 + 305 = 2,894."),
 }
 

@@ -162,7 +162,8 @@ def fonts_from_actions(run: Run, sheet: str) -> dict[tuple[int, int], tuple]:
                     fonts[(r, c)] = dict(default)
                 else:
                     prop, value = a.raw["args"]
-                    fonts.setdefault((r, c), dict(default))[prop] = value.lstrip("#").upper() if prop == "color" else value
+                    fonts.setdefault((r, c), dict(default))[prop] = (value.lstrip("#").upper() if prop == "color"
+                                                                     else value)
     return {k: (f["bold"], f["italic"], f["size"], f["color"]) for k, f in fonts.items()}
 
 
@@ -361,7 +362,8 @@ def test_fill_demo_fills_empty_input_sheets_only():
 @pytest.mark.slow
 def test_fill_demo_leaves_a_sheet_with_other_columns_alone_and_extends_the_excel_table():
     grids = sheets.template_grids()
-    grids = [sheets.SheetGrid(g.name, [["mit", "eget", "layout"]]) if g.name == sheets.SHEET_FLEKSJOB else g for g in grids]
+    grids = [sheets.SheetGrid(g.name, [["mit", "eget", "layout"]]) if g.name == sheets.SHEET_FLEKSJOB else g
+             for g in grids]
     run = Run(grids)
     forloeb = next(s for s in run.book.api["sheets"] if s["name"] == sheets.SHEET_FORLOEB)
     forloeb["tables"] = [{"name": "tblForloeb", "range_address": "$A$1:$F$2", "header_row_range_address": "$A$1:$F$1",

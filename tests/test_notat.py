@@ -75,7 +75,9 @@ def expected_cells(rows: list[dict], year: int, enhed: str, label: str, column: 
         return {"Status": shown(r["status"]), "Samlet måltal": shown(r["maaltal"]),
                 "Procentvis målopfyldelse": shown(r["maalopfyldelse"], pct=True)}.get(column, "")
     if label.startswith("Samlet målopfyldelse"):
-        return shown(of["Samlet målopfyldelse"]["maalopfyldelse"], pct=True) if column == "Procentvis målopfyldelse" else ""
+        if column != "Procentvis målopfyldelse":
+            return ""
+        return shown(of["Samlet målopfyldelse"]["maalopfyldelse"], pct=True)
     raise AssertionError(f"unknown row {label!r}")
 
 
@@ -171,7 +173,8 @@ def test_a_year_where_the_status_fell_says_so():
     group, fleks = notat.comparison(result)
     old_group = 1.5 * (112 + 502 + 4 + 154)
     assert (f"Den samlede målopfyldelse er faldet fra {shown(old_group)} helårspersoner, svarende til "
-            f"{shown(old_group / 1134, pct=True)}, i 2023 til 913 helårspersoner, svarende til 84 pct., i 2024.") in group
+            f"{shown(old_group / 1134, pct=True)}, i 2023 til 913 helårspersoner, svarende til 84 pct., "
+            "i 2024.") in group
     assert "steget" not in group
     assert "Antallet af fleksjobansatte er dermed faldet fra 2023 til 2024." in fleks
     assert "med måltalsstigningen" not in fleks      # fewer employees: the target is not the reason
@@ -288,7 +291,8 @@ def test_a_part_year_is_not_compared_with_a_whole_year_without_saying_so():
     import datetime as dt
     result = compute(demo_input(), Settings(2024, dt.date(2024, 1, 1), dt.date(2024, 6, 30)))
     text = notat.comparison(result)[0]
-    assert "tallene for 2023 dækker hele året, mens tallene for 2024 dækker perioden januar til og med juni 2024" in text
+    assert ("tallene for 2023 dækker hele året, mens tallene for 2024 dækker perioden januar til og med "
+            "juni 2024") in text
     intro = " ".join(p for p in notat.intro(result, None) if isinstance(p, str))
     assert "for perioden januar til og med juni 2024" in intro and "i juni 2024" in intro
     assert "ved udgangen af året" not in intro

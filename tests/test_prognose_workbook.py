@@ -73,7 +73,8 @@ def test_opgjort_pr_is_a_setting_with_danish_help_read_as_a_date():
     with pytest.raises(Exception) as exc:
         sheets.settings_from_grid(grid.cells)
     (f,) = exc.value.findings
-    assert f.kilde == sheets.SHEET_SETTINGS and f.raekke == sheets.settings_row("OpgjortPr") and "ikke en dato" in f.besked
+    assert f.kilde == sheets.SHEET_SETTINGS and f.raekke == sheets.settings_row("OpgjortPr")
+    assert "ikke en dato" in f.besked
 
 
 # ---------------------------------------------------------------- the macro
@@ -118,7 +119,8 @@ def test_a_status_date_outside_the_year_stops_the_refresh_with_a_finding_on_kont
     (row,) = [r for r in rows if any("Opgørelsesdatoen 30-06-2023 ligger uden for opgørelsesåret 2024" in str(v)
                                      for v in r)]
     # the finding names the cell the user must correct: Indstillinger, the setting's row, column Værdi
-    assert [sheets.SHEET_SETTINGS, sheets.settings_row("OpgjortPr"), "Værdi"] in [row[i:i + 3] for i in range(len(row) - 2)]
+    cell = [sheets.SHEET_SETTINGS, sheets.settings_row("OpgjortPr"), "Værdi"]
+    assert cell in [row[i:i + 3] for i in range(len(row) - 2)]
 
 
 # ---------------------------------------------------------------- the headless refresh and the template

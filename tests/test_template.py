@@ -192,7 +192,8 @@ def test_document_modules_match_the_sheets_code_names():
 
 def test_a_udf_argument_named_like_a_vba_keyword_stops_the_build(tmp_path, monkeypatch):
     (tmp_path / "bad_udfs.py").write_text(
-        "import xlwings as xw\n\n@xw.func\n@xw.arg('end', doc='Slut')\ndef SLUT(end):\n    '''Slut.'''\n    return end\n",
+        "import xlwings as xw\n\n@xw.func\n@xw.arg('end', doc='Slut')\n"
+        "def SLUT(end):\n    '''Slut.'''\n    return end\n",
         encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     with pytest.raises(RuntimeError, match="VBA keyword"):

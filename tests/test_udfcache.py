@@ -56,7 +56,8 @@ def fleks_columns(frame: pd.DataFrame) -> list[list[list]]:
 
 
 def engine(forloeb: pd.DataFrame = FORLOEB, fleks: pd.DataFrame = FLEKS, settings: Settings = DEMO_SETTINGS):
-    return compute(RawInput(Table(forloeb, "forloeb"), Table(fleks, "fleksjob")), settings).tidy.set_index(["enhed", "linje"])
+    raw = RawInput(Table(forloeb, "forloeb"), Table(fleks, "fleksjob"))
+    return compute(raw, settings).tidy.set_index(["enhed", "linje"])
 
 
 def sheet(table, p0=P0, p1=P1, fleks=None, reference=DEC, extra=()) -> dict:
@@ -134,7 +135,8 @@ def a_row(unit: str, scheme: str) -> int:
     """A forløb of unit and scheme running from before June to after August 2024, so that moving its
     start to July changes its figure and not its count."""
     rows = FORLOEB.index[(FORLOEB["forvaltning"] == unit) & (FORLOEB["ordning"] == scheme)
-                         & (FORLOEB["start"] < "2024-06-01") & ((FORLOEB["slut"] == "") | (FORLOEB["slut"] > "2024-08-01"))]
+                         & (FORLOEB["start"] < "2024-06-01")
+                         & ((FORLOEB["slut"] == "") | (FORLOEB["slut"] > "2024-08-01"))]
     return int(FORLOEB.index.get_loc(rows[0]))
 
 
@@ -187,9 +189,11 @@ def test_the_basis_and_the_hours_are_part_of_the_key():
     hours = [[None if v == "" else float(v)] for v in FORLOEB["timer_pr_uge"]]
     weekdays = engine(settings=Settings(2024, basis="hverdage"))
     calendar = call_cell(udfs, "STATUS_HELAARSPERSONER", one("SUF"), one("Løntilskud"), *table, P0, P1)
-    got = call_cell(udfs, "STATUS_HELAARSPERSONER", one("SUF"), one("Løntilskud"), *table, P0, P1, one("hverdage"), hours)
+    got = call_cell(udfs, "STATUS_HELAARSPERSONER", one("SUF"), one("Løntilskud"), *table, P0, P1, one("hverdage"),
+                    hours)
     assert got == pytest.approx(weekdays.loc[("SUF", "Løntilskud"), "status"], rel=1e-15) != calendar
-    full_time = call_cell(udfs, "STATUS_HELAARSPERSONER", one("SUF"), one("Løntilskud"), *table, P0, P1, one("hverdage"))
+    full_time = call_cell(udfs, "STATUS_HELAARSPERSONER", one("SUF"), one("Løntilskud"), *table, P0, P1,
+                          one("hverdage"))
     assert full_time != got
     hours[a_row("SUF", "Løntilskud")] = [10.0]
     assert call_cell(udfs, "STATUS_HELAARSPERSONER", one("SUF"), one("Løntilskud"), *table, P0, P1, one("hverdage"),
@@ -316,8 +320,9 @@ def test_a_weekday_period_without_weekdays_gets_the_engines_message():
     for unit in ("SOF", "KK"):
         assert call_cell(udfs, "STATUS_HELAARSPERSONER", one(unit), one("Løntilskud"), *columns(f), p0, p1,
                          one("hverdage")) == text
+    figures = engine(settings=Settings(2024, dt.date(2024, 1, 6), dt.date(2024, 1, 7)))
     assert call_cell(udfs, "STATUS_FORLOEB", one("SOF"), one("Løntilskud"), *columns(f), p0, p1) == \
-        engine(settings=Settings(2024, dt.date(2024, 1, 6), dt.date(2024, 1, 7))).loc[("SOF", "Løntilskud"), "antal_forloeb"]
+        figures.loc[("SOF", "Løntilskud"), "antal_forloeb"]
 
 
 def test_hours_on_the_calendar_basis_follow_the_engines_rule():
@@ -381,7 +386,8 @@ def test_a_non_finite_figure_from_anywhere_becomes_a_message(monkeypatch):
     monkeypatch.setattr(udfs.hp, "helaarspersoner", lambda *a, **k: float("inf"))
     assert call_cell(udfs, "HELAARSPERSONER", serials(FORLOEB["start"]), serials(FORLOEB["slut"]), P0, P1) == text
     real_totals = udfcache.group_totals
-    monkeypatch.setattr(udfcache, "group_totals", lambda *a, **k: (real_totals(*a, **k)[0] * np.nan, real_totals(*a, **k)[1]))
+    monkeypatch.setattr(udfcache, "group_totals",
+                        lambda *a, **k: (real_totals(*a, **k)[0] * np.nan, real_totals(*a, **k)[1]))
     assert call_cell(udfs, "STATUS_HELAARSPERSONER", one("SOF"), one("Løntilskud"), *columns(FORLOEB), P0, P1) == text
     real_compute = udfs.compute_result
 
@@ -391,7 +397,8 @@ def test_a_non_finite_figure_from_anywhere_becomes_a_message(monkeypatch):
             t.frame.iloc[0, 0] = float("inf")
         return result
     monkeypatch.setattr(udfs, "compute_result", overflowing)
-    forloeb = [["id", "forvaltning", "ordning", "start", "slut"], ["DEMO-P1", "SOF", "Løntilskud", serial("2024-01-01"), None]]
+    forloeb = [["id", "forvaltning", "ordning", "start", "slut"],
+               ["DEMO-P1", "SOF", "Løntilskud", serial("2024-01-01"), None]]
     fleks = [["id", "forvaltning", "start", "slut"], ["DEMO-F1", "SOF", serial("2024-02-01"), None]]
     assert call_cell(udfs, "STATUSTABEL", one("SOF"), one(2024), forloeb, fleks) == text
     assert xc.finite([["KK", None, 1.0]]) == [["KK", None, 1.0]]
@@ -410,7 +417,7 @@ def test_statustabel_counts_a_forloeb_ending_31_12_9999_as_running():
     assert running[1][1] == pytest.approx(1 + 184 / 366, rel=1e-12)   # Løntilskud: a whole year plus July–December
 
 
-# ---------------------------------------------------------------- reading each distinct value once is reading row by row
+# ------------------------------------------------------------ reading each distinct value once is reading row by row
 
 @pytest.mark.parametrize("column, row, value", [
     (2, 7, True), (3, 7, "snart"), (0, 7, None), (1, 7, "Praktikplads"), (2, 7, None), (0, 7, 7.0),

@@ -122,7 +122,8 @@ def test_the_classic_flavour_accepts_the_same_module(monkeypatch):
 @pytest.mark.parametrize("unit", ["KK", "SOF", "ØKF"])
 def test_attainment_is_the_engines(unit):
     g = TIDY.loc[(unit, SAMLET)]
-    assert call_cell(udfs, "ATTAINMENT", one(g["status"]), one(g["maaltal"])) == pytest.approx(g["maalopfyldelse"], rel=1e-15)
+    assert call_cell(udfs, "ATTAINMENT", one(g["status"]), one(g["maaltal"])) == \
+        pytest.approx(g["maalopfyldelse"], rel=1e-15)
 
 
 @pytest.mark.parametrize("status, target, text", [
@@ -187,7 +188,8 @@ def test_blank_rows_in_the_ranges_are_skipped():
     f = part(FORLOEB, "SOF", "Løntilskud")
     start, end = serials(f["start"]), serials(f["slut"])
     with_blanks = (start + [[None]] * 50, end + [[""]] * 50)     # a whole-column style range
-    assert call_cell(udfs, "HELAARSPERSONER", *with_blanks, P0, P1) == call_cell(udfs, "HELAARSPERSONER", start, end, P0, P1)
+    assert call_cell(udfs, "HELAARSPERSONER", *with_blanks, P0, P1) == \
+        call_cell(udfs, "HELAARSPERSONER", start, end, P0, P1)
     assert call_cell(udfs, "FORLOEB", *with_blanks, P0, P1) == call_cell(udfs, "FORLOEB", start, end, P0, P1)
 
 
@@ -211,15 +213,19 @@ S1, S2, E1 = serial("2024-02-01"), serial("2024-03-01"), serial("2024-04-30")
 
 @pytest.mark.parametrize("args, text", [
     ((col([S1, S2]), col([S1 - 1, None]), P0, P1), "#FEJL: slutdato før startdato i række 1"),
-    ((col([S1, S2, S2]), col([E1, None]), P0, P1), "#FEJL: startdatoerne og slutdatoerne skal have lige mange rækker (har 3 og 2)"),
+    ((col([S1, S2, S2]), col([E1, None]), P0, P1),
+     "#FEJL: startdatoerne og slutdatoerne skal have lige mange rækker (har 3 og 2)"),
     ((col([S1, S2]), col([E1, excel_error("#N/A")]), P0, P1), "#FEJL: slutdato i række 2 er en fejlværdi (#N/A)"),
-    ((col([S1, "snart"]), col([E1, None]), P0, P1), "#FEJL: startdato i række 2: 'snart' er ikke en dato (skriv fx 31-12-2024)"),
+    ((col([S1, "snart"]), col([E1, None]), P0, P1),
+     "#FEJL: startdato i række 2: 'snart' er ikke en dato (skriv fx 31-12-2024)"),
     ((col([S1, None]), col([E1, E1]), P0, P1), "#FEJL: startdato mangler i række 2"),
     ((col([S1, True]), col([E1, None]), P0, P1), "#FEJL: startdato i række 2: 'True' er ikke en dato"),
-    ((col([S1]), col([E1]), P1, P0), "#FEJL: periodens sidste dag (01-01-2024) ligger før dens første dag (31-12-2024)"),
+    ((col([S1]), col([E1]), P1, P0),
+     "#FEJL: periodens sidste dag (01-01-2024) ligger før dens første dag (31-12-2024)"),
     ((col([S1]), col([E1]), one(None), P1), "#FEJL: periodens første dag mangler"),
     ((col([S1]), col([E1]), P0, one(excel_error("#REF!"))), "#FEJL: periodens sidste dag er en fejlværdi (#REF!)"),
-    (([[S1, S2], [S1, S2]], col([E1, E1]), P0, P1), "#FEJL: startdatoerne skal være én kolonne eller én række, ikke 2 × 2 celler"),
+    (([[S1, S2], [S1, S2]], col([E1, E1]), P0, P1),
+     "#FEJL: startdatoerne skal være én kolonne eller én række, ikke 2 × 2 celler"),
 ])
 @pytest.mark.parametrize("name", ["HELAARSPERSONER", "FORLOEB"])
 def test_dates_that_would_give_a_wrong_number_give_a_message(name, args, text):
@@ -243,9 +249,11 @@ def test_helaarspersoner_basis_and_hours(extra, text):
 def test_fleksjob_is_the_engines(unit):
     f = part(FLEKS, unit)
     start, end = serials(f["start"]), serials(f["slut"])
-    spells_in_december = int(hp.employed_in(days(f["start"]), days(f["slut"]), Period.month_of(dt.date(2024, 12, 31))).sum())
+    december = Period.month_of(dt.date(2024, 12, 31))
+    spells_in_december = int(hp.employed_in(days(f["start"]), days(f["slut"]), december).sum())
     assert call_cell(udfs, "FLEKSJOB", start, end, DEC) == spells_in_december
-    assert call_cell(udfs, "FLEKSJOB", start, end, one("15-12-2024"), col(f["id"])) == TIDY.loc[(unit, RULES.fleksjob), "status"]
+    assert call_cell(udfs, "FLEKSJOB", start, end, one("15-12-2024"), col(f["id"])) == \
+        TIDY.loc[(unit, RULES.fleksjob), "status"]
 
 
 def test_fleksjob_counts_a_person_once_when_ids_are_given():
@@ -277,7 +285,8 @@ def test_status_functions_are_the_engines_for_every_cell_of_the_note(unit):
 
 def test_kk_counts_a_fleksjob_person_once_per_forvaltning_as_the_engine_does():
     from jobstatus_xl.engine.pipeline import RawInput, Table
-    fleks = pd.DataFrame({"id": ["DEMO-F1", "DEMO-F1", "DEMO-F2", "DEMO-F2"], "forvaltning": ["SOF", "BUF", "SOF", "SOF"],
+    fleks = pd.DataFrame({"id": ["DEMO-F1", "DEMO-F1", "DEMO-F2", "DEMO-F2"],
+                          "forvaltning": ["SOF", "BUF", "SOF", "SOF"],
                           "start": ["2024-12-01", "2024-12-15", "2024-01-01", "2024-12-20"],
                           "slut": ["2024-12-10", "", "2024-12-05", ""]})
     tidy = compute(RawInput(DEMO.forloeb, Table(fleks, "fleksjob")), DEMO_SETTINGS).tidy.set_index(["enhed", "linje"])
@@ -319,7 +328,8 @@ def test_status_functions_refuse_unknown_arguments():
     assert call_cell(udfs, "STATUS_FORLOEB", one("Socialforvaltningen"), one("Løntilskud"), *TABLE, P0, P1) \
         .startswith("#FEJL: ukendt forvaltning 'Socialforvaltningen'")
     assert call_cell(udfs, "STATUS_FORLOEB", one("SOF"), one("Løntilskud"), TABLE[0][:-1], *TABLE[1:], P0, P1) == \
-        f"#FEJL: forvaltningerne og startdatoerne skal have lige mange rækker (har {len(FORLOEB) - 1} og {len(FORLOEB)})"
+        f"#FEJL: forvaltningerne og startdatoerne skal have lige mange rækker (har {len(FORLOEB) - 1} og " \
+        f"{len(FORLOEB)})"
 
 
 # ---------------------------------------------------------------- STATUSTABEL (dynamic array)
@@ -363,7 +373,7 @@ def test_statustabel_reports_the_first_input_error_with_sheet_row_and_column():
         "#FEJL: året skal være et årstal som 2024, ikke 24.5"
 
 
-# ---------------------------------------------------------------- sweeps: an error or a short range anywhere is never a number
+# --------------------------------------------------------- sweeps: an error or a short range anywhere is never a number
 
 # Three rows, so that a range cut by one is still a range (one cell of hours is a number for all rows).
 T_UNITS, T_SCHEMES = col(["SOF", "BUF", "SOF"]), col(["Løntilskud", "Løntilskud", "Virksomhedspraktik"])

@@ -147,7 +147,8 @@ def test_a_target_that_is_not_a_positive_finite_number_is_a_fejl_even_without_fo
                         ["aar", "enhed", "maaltal_gruppe", "maaltal_fleksjob"]).iloc[[0, 1, 2, 3, 4, 5, 7]]
         with pytest.raises(InputError) as exc:
             load_rules(2024, maaltal=maaltal)
-        assert any("ØKF" in f.besked and f.kolonne == "maaltal_fleksjob" and f.raekke == 9 for f in exc.value.errors), bad
+        assert any("ØKF" in f.besked and f.kolonne == "maaltal_fleksjob" and f.raekke == 9
+                   for f in exc.value.errors), bad
 
 
 @pytest.mark.parametrize("group, fleks", [("50", "30"), ("0,5", "0,3"), ("55", "0,45"), ("55 %", "45")])
@@ -256,7 +257,8 @@ def test_sub_period_column_says_period_not_year():
 
 
 def test_one_row_after_the_period_is_singular_and_fleksjob_counts_the_reference_month():
-    forloeb = [[f"P{u}", u, "Løntilskud", "2024-01-01", None] for u in UNITS] + [["Z", "SOF", "Løntilskud", "2025-02-01", None]]
+    forloeb = ([[f"P{u}", u, "Løntilskud", "2024-01-01", None] for u in UNITS]
+               + [["Z", "SOF", "Løntilskud", "2025-02-01", None]])
     fleks = [[f"F{u}", u, "2024-01-01", None] for u in UNITS] + [["G", "SOF", "2024-07-15", None]]
     result = compute(full_register(forloeb=forloeb, fleks=fleks),
                      Settings(2024, end=dt.date(2024, 6, 30), reference_month=dt.date(2024, 7, 1)))

@@ -68,10 +68,12 @@ ends = ends.flatmap(lambda d: st.tuples(st.just(d), st.sampled_from(date_forms(d
 def register_grids(end_cell=None, target_cell=None, previous_cell=None) -> dict[str, list[list]]:
     """Input sheets: one year-long forløb per forvaltning (SOF's ends at `end_cell`) and fleksjob."""
     forloeb = [["id", "forvaltning", "ordning", "start", "slut", "timer_pr_uge"]]
-    forloeb += [[f"P{u}", u, "Løntilskud", dt.datetime(1927, 5, 18), end_cell if u == "SOF" else None, None] for u in UNITS]
+    forloeb += [[f"P{u}", u, "Løntilskud", dt.datetime(1927, 5, 18), end_cell if u == "SOF" else None, None]
+                for u in UNITS]
     fleks = [["id", "forvaltning", "start", "slut"]] + [[f"F{u}", u, dt.datetime(2024, 1, 1), None] for u in UNITS]
     maaltal = [["aar", "enhed", "maaltal_gruppe", "maaltal_fleksjob"]]
-    maaltal += [[2024, u, target_cell if u == "SOF" and target_cell is not None else t, 100] for u, t in TARGETS.items()]
+    maaltal += [[2024, u, target_cell if u == "SOF" and target_cell is not None else t, 100]
+                for u, t in TARGETS.items()]
     by_name = {g.name: g.cells for g in sheets.template_grids()}
     by_name.update({sheets.SHEET_FORLOEB: forloeb, sheets.SHEET_FLEKSJOB: fleks, sheets.SHEET_MAALTAL: maaltal})
     if previous_cell is not None:

@@ -124,7 +124,8 @@ def structure(data: bytes) -> dict:
     out = {"sheets": wb.sheetnames, "codenames": [ws.sheet_properties.codeName for ws in wb.worksheets],
            "names": sorted((n, d.attr_text) for n, d in wb.defined_names.items()),
            "vba": entries.get("xl/vbaProject.bin"), "ribbon": entries.get(RIBBON_PART),
-           "ribbon_rel": b"ui/extensibility" in entries["_rels/.rels"] and RIBBON_PART.encode() in entries["_rels/.rels"],
+           "ribbon_rel": (b"ui/extensibility" in entries["_rels/.rels"]
+                          and RIBBON_PART.encode() in entries["_rels/.rels"]),
            "charts": len(wb[sheets.SHEET_OVERVIEW]._charts)}
     for ws in wb.worksheets:
         if ws.title in sheets.OWNED_SHEETS:
@@ -241,7 +242,8 @@ def test_formulas_in_input_sheets_count_with_the_values_excel_computed():
     wb.save(buf)
     entries = zip_entries(workbook.restore_package(small_filled(), buf.getvalue(), {}))
     parts = workbook.sheet_parts(entries)
-    for sheet, formula, value in ((sheets.SHEET_SETTINGS, rb"2000\+24", b"2024"), (sheets.SHEET_FORLOEB, rb"30\+7", b"37")):
+    for sheet, formula, value in ((sheets.SHEET_SETTINGS, rb"2000\+24", b"2024"),
+                                  (sheets.SHEET_FORLOEB, rb"30\+7", b"37")):
         entries[parts[sheet]], n = re.subn(rb"(<f>" + formula + rb"</f>)<v></v>", rb"\1<v>" + value + rb"</v>",
                                            entries[parts[sheet]])
         assert n == 1, sheet
@@ -249,7 +251,8 @@ def test_formulas_in_input_sheets_count_with_the_values_excel_computed():
     new, result, _ = workbook.refresh_bytes(data)
     assert result.tidy.equals(compute(*workbook.read_workbook_input(data)).tidy)
     assert workbook.read_workbook_input(data)[0].forloeb.frame.iloc[0]["timer_pr_uge"] == 37
-    assert cells(new, False)[sheets.SHEET_FORLOEB][1][5] == "=30+7" and cells(new, True)[sheets.SHEET_FORLOEB][1][5] == 37
+    assert cells(new, False)[sheets.SHEET_FORLOEB][1][5] == "=30+7"
+    assert cells(new, True)[sheets.SHEET_FORLOEB][1][5] == 37
 
 
 def test_refresh_twice_changes_nothing_more(tmp_path):
@@ -460,7 +463,8 @@ def test_one_far_away_cell_in_a_users_sheet_is_kept_without_filling_the_memory(t
     assert len(rows) == 1_048_576 and rows[0] == ("mine tal",) and rows[-1][16_383] == "langt væk"
 
 
-_cell = st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12), st.integers(-10**6, 10**8),
+_cell = st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),
+                  st.integers(-10**6, 10**8),
                   st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
                   st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)).map(lambda d: dt.datetime(d.year, d.month, d.day)),
                   st.sampled_from(["BIF", "ØKF", "KK", "Løntilskud", "Virksomhedspraktik", "31-12-2024", "2024-02-30",

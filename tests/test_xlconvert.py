@@ -184,8 +184,10 @@ def test_hours():
 def test_raw_cells_are_cleaned_as_xlwings_would_clean_them():
     """`convert="raw"` hands over what Office.js or COM sent; `cells` gives what xlwings' own
     conversion with err_to_str gives: blanks None, error cells their text, formatted numbers plain."""
-    office_js = [[45292.0], [""], [{"type": "Error", "basicType": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}],
-                 [{"type": "FormattedNumber", "basicValue": 45300.0, "numberFormat": "dd-mm-yyyy"}], ["SOF"], [True], [None]]
+    office_js = [[45292.0], [""],
+                 [{"type": "Error", "basicType": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}],
+                 [{"type": "FormattedNumber", "basicValue": 45300.0, "numberFormat": "dd-mm-yyyy"}],
+                 ["SOF"], [True], [None]]
     assert xc.cells(office_js) == [[45292.0], [None], ["#N/A"], [45300.0], ["SOF"], [True], [None]]
     com = ((dt.datetime(2024, 1, 1),), (None,), (-2146826246,), (-2146826281,), ("",), (37.0,))
     assert xc.cells(com) == [[dt.datetime(2024, 1, 1)], [None], ["#N/A"], ["#DIV/0!"], [None], [37.0]]
@@ -239,7 +241,8 @@ def test_unknown_codes_are_errors_with_the_row():
     assert "forvaltningen mangler" in message(xc.unit, None)
     sp = xc.spells([45292.0, 45300.0], [None, None])
     assert xc.table_units(["sof", "BUF"], sp).tolist() == ["SOF", "BUF"]
-    assert message(xc.table_units, ["SOF", "KK"], sp).startswith("ukendt forvaltning 'KK' i række 2")  # KK is no row's unit
+    # KK is no row's unit
+    assert message(xc.table_units, ["SOF", "KK"], sp).startswith("ukendt forvaltning 'KK' i række 2")
     assert message(xc.table_schemes, ["Løntilskud", None], sp) == "ordning mangler i række 2"
 
 
