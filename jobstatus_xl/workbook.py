@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING
 
 from .engine.findings import Finding, InputError, mask_cpr
 from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
-from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
 from .engine.values import FRACTIONAL, WHOLE, Unreadable, read_date, read_number
 from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, SHEET_CHECK, SHEET_FLEKSJOB,
-                     SHEET_FORLOEB, SHEET_TIDLIGERE, FMT_DATE, findings_grid, raw_input_from_grids, result_grids)
+                     SHEET_FORLOEB, SHEET_TIDLIGERE, FMT_DATE, findings_grid, note_figures, raw_input_from_grids,
+                     result_grids, table_sheet)
 from .xlsx.atomic import WorkbookFileError, atomic_write, read_source, refuse_if_open, real_target
 from .xlsx.openpyxl_output import _load, fill_cached_values, restore_package, sheet_parts  # noqa: F401
 from .xlsx.owned import replace_owned
@@ -98,11 +98,12 @@ class RefreshSummary:
                  "  Inddataark og andre ark er ikke ændret."]
         t1 = next((t for t in self.result.tables if t.number == 1), None)
         if t1 is not None:
-            f = t1.frame
-            g, fl = f.iloc[0], f.loc[ROW_FLEKSJOB]
-            lines.append(f"  Tabel 1 ({t1.enhed} {t1.year}): helårspersoner {_num(g.iloc[1])} af {_num(g.iloc[2])} = "
-                         f"{_pct(g.iloc[3])}; fleksjob {_num(fl.iloc[0])} af {_num(fl.iloc[2])} = {_pct(fl.iloc[3])}; "
-                         f"samlet {_pct(f.loc[ROW_SAMLET].iloc[3])}; antal forløb {_num(f.loc[ROW_ANTAL].iloc[4])}.")
+            x = note_figures(t1)      # the figures the status sheet shows, read by row and column name
+            lines.append(f"  {table_sheet(t1.number)} ({t1.enhed} {t1.year}): helårspersoner "
+                         f"{_num(x.samlet_status)} af {_num(x.samlet_maaltal)} = {_pct(x.maalopfyldelse)}; "
+                         f"fleksjob {_num(x.fleksjob_status)} af "
+                         f"{_num(x.fleksjob_maaltal)} = {_pct(x.fleksjob_maalopfyldelse)}; "
+                         f"samlet {_pct(x.samlet_maalopfyldelse)}; antal forløb {_num(x.antal_forloeb)}.")
         n = len(self.warnings)
         lines.append(f"  {n} advarsler: se arket '{SHEET_CHECK}'." if n else "  Ingen fejl eller advarsler.")
         return "\n".join(lines)
