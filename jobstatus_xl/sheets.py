@@ -49,6 +49,7 @@ class Column:
 
     number: int                 # 1-based: A = 1
     name: str | None = None     # its header, or the short name messages give it
+    width: float | None = None  # in characters, as both writers set it
 
     @property
     def letter(self) -> str:
@@ -87,8 +88,11 @@ SETTINGS = [
             "årsstatus (forløb startet senest denne dag) og prognose for året med lav og høj værdi. Datoen skal ligge "
             "i året. Tom = ingen prognose."),
 ]
-SETTING_LABEL, SETTING_VALUE, SETTING_HELP = Column(1, "Indstilling"), Column(2, "Værdi"), Column(3, "Forklaring")
-SETTINGS_HEADER = [c.name for c in (SETTING_LABEL, SETTING_VALUE, SETTING_HELP)]
+SETTING_LABEL = Column(1, "Indstilling", 28)
+SETTING_VALUE = Column(2, "Værdi", 14)
+SETTING_HELP = Column(3, "Forklaring", 90)
+SETTINGS_COLUMNS = (SETTING_LABEL, SETTING_VALUE, SETTING_HELP)
+SETTINGS_HEADER = [c.name for c in SETTINGS_COLUMNS]
 
 
 def settings_row(name: str) -> int:
@@ -154,6 +158,7 @@ class StatusLayout:
 
     @property
     def width(self) -> int:
+        """How many columns the sheet's grid has."""
         return max(c.number for c in self.columns)
 
     def note_column(self, column: Column, headers) -> str:
@@ -179,9 +184,9 @@ class StatusLayout:
         return row
 
 
-STATUS = StatusLayout(label=Column(1), status=Column(2, COL_STATUS), samlet_status=Column(3, COL_SAMLET_STATUS),
-                      samlet_maaltal=Column(4, COL_SAMLET_MAALTAL), pct=Column(5, COL_PCT),
-                      antal=Column(6, "Antal forløb"), weight=Column(7, "Vægt"))
+STATUS = StatusLayout(label=Column(1, None, 46), status=Column(2, COL_STATUS, 13),
+                      samlet_status=Column(3, COL_SAMLET_STATUS, 13), samlet_maaltal=Column(4, COL_SAMLET_MAALTAL, 13),
+                      pct=Column(5, COL_PCT, 15), antal=Column(6, "Antal forløb", 15), weight=Column(7, "Vægt", 9))
 HEADER_ROW = STATUS.header_row      # also the Prognose sheet's and the overview's header row
 FIRST_ROW = STATUS.first_row
 GRID_WIDTH = STATUS.width
@@ -405,10 +410,12 @@ class OverviewLayout:
 
     @property
     def columns(self) -> tuple[Column, ...]:
+        """Every column, A first."""
         return (self.enhed, self.navn, self.helaarspersoner, self.fleksjob, self.samlet, self.maal)
 
     @property
     def width(self) -> int:
+        """How many columns the sheet's grid has."""
         return max(c.number for c in self.columns)
 
     @property
@@ -417,8 +424,8 @@ class OverviewLayout:
 
 
 OVERVIEW_TABLES = [n for n in range(1, len(TABLE_UNITS) + 1) if n != PREVIOUS_YEAR_TABLE]
-OVERVIEW = OverviewLayout(Column(1, "Enhed"), Column(2, "Navn"), Column(3, "Helårspersoner"), Column(4, "Fleksjob"),
-                          Column(5, "Samlet (vægtet)"), Column(6, "Mål"))
+OVERVIEW = OverviewLayout(Column(1, "Enhed", 8), Column(2, "Navn", 44), Column(3, "Helårspersoner", 16),
+                          Column(4, "Fleksjob", 16), Column(5, "Samlet (vægtet)", 17), Column(6, "Mål", 9))
 OVERVIEW_HEADER = [c.name for c in OVERVIEW.columns]
 
 
@@ -687,3 +694,8 @@ def prognose_grid(fc) -> SheetGrid:
     formats = {f"C{HEADER_ROW + 1}:H{last}": FMT_NUMBER, f"I{HEADER_ROW + 1}:J{last}": FMT_PCT,
                f"{a1(HEADER_ROW + 1, MONTH_COL + 1)}:{a1(bottom, PROGNOSE_WIDTH)}": FMT_NUMBER}
     return SheetGrid(SHEET_PROGNOSE, cells, {}, formats)
+
+
+def column_widths(columns) -> dict[str, float]:
+    """Letter -> width of a layout's columns (`SETTINGS_COLUMNS`, `STATUS.columns`, `OVERVIEW.columns`)."""
+    return {c.letter: c.width for c in columns}
