@@ -226,7 +226,7 @@ def row_styles(grid: SheetGrid) -> dict[str, list[tuple[int, int]]]:
                                              "total": [], "note": []}
     if grid.name.startswith("Tabel "):
         for r, row in enumerate(grid.cells, start=1):
-            label = row[0] if row else None
+            label = row[STATUS.label.index] if len(row) > STATUS.label.index else None
             if label == ROW_SAMLET:
                 kind = "total"
             elif isinstance(label, str) and label.startswith("*"):
@@ -405,6 +405,8 @@ class OverviewLayout:
     fleksjob: Column            # =its fleksjob målopfyldelse
     samlet: Column              # =its weighted total
     maal: Column                # 100 (pct.): the charts' target line
+    title_row: int = 1
+    subtitle_row: int = 2
     header_row: int = HEADER_ROW
     first_row: int = HEADER_ROW + 1
 
@@ -433,8 +435,9 @@ def overview_grid(result: Result, grids: dict[int, SheetGrid]) -> SheetGrid:
     """Attainment per unit, as formulas on the status sheets (so charts follow edits there)."""
     O, L = OVERVIEW, STATUS
     cells = [[None] * O.width for _ in range(O.header_row)]
-    cells[0][0] = f"Oversigt: målopfyldelse for {result.settings.period.label()}"
-    cells[1][0] = "Procentvis målopfyldelse per forvaltning. Diagrammerne nedenfor tegnes af Excel ud fra tabellen."
+    cells[O.title_row - 1][O.enhed.index] = f"Oversigt: målopfyldelse for {result.settings.period.label()}"
+    cells[O.subtitle_row - 1][O.enhed.index] = ("Procentvis målopfyldelse per forvaltning. Diagrammerne nedenfor "
+                                                "tegnes af Excel ud fra tabellen.")
     cells[O.header_row - 1] = list(OVERVIEW_HEADER)
     computed = {}
     for number, grid in sorted(grids.items()):
