@@ -259,7 +259,7 @@ def published(table: NoteTable, rules: YearRules) -> PublishedTable:
     status, s_status, s_target, pct_col, antal = cols
     first, fl, total, count = group_rows[0], labels[-2], labels[-1], labels[len(group_rows)]
     return PublishedTable(
-        table.year, table.enhed,
+        table.year, table.unit,
         tuple(SchemeRow(o, w(lbl, status), w(lbl, antal)) for o, lbl in zip(rules.group, group_rows)),
         samlet_status=w(first, s_status), samlet_maaltal=w(first, s_target),
         maalopfyldelse_pct=w(first, pct_col, percent), antal_forloeb_i_alt=w(count, antal),
@@ -274,7 +274,7 @@ def rounding_sentence(result: Result) -> str:
     """One sentence on where printed rows or percentages do not add up, and why (rounding)."""
     prev = _previous_rules(result)
     tables = [published(t, prev if t.number == 2 and prev is not None else result.rules) for t in result.tables]
-    number = {(t.year, t.enhed): t.number for t in result.tables}
+    number = {(t.year, t.unit): t.number for t in result.tables}
     found = reconcile(tables)
     places: dict[int, list[str]] = {}
     for a in found.afvigelser:
@@ -413,7 +413,7 @@ def build_document(result: Result, raw: RawInput | None = None, adopted_on: dt.d
         grid = doc.add_table(rows=1 + len(shown), cols=1 + len(shown.columns))
         grid.style = "Table Grid"
         _widths(grid, [Cm(5.0)] + [Cm(2.4)] * len(shown.columns))
-        header = [table.enhed] + list(shown.columns)
+        header = [table.unit] + list(shown.columns)
         body = [[label] + list(row) for label, row in shown.iterrows()]
         for r, values in enumerate([header] + body):
             for c, value in enumerate(values):

@@ -48,11 +48,11 @@ def line_name(value) -> str:
     return xc.scheme(value)
 
 
-def forecast_figures(pr, forloeb_table, fleksjob_table, basis=None, targets_table=None, weights_table=None):
+def forecast_figures(status_date, forloeb_table, fleksjob_table, basis=None, targets_table=None, weights_table=None):
     """(the year's fleksjob line, every unit's and line's figures of the forecast table as
     (unit, line) -> column -> cell value); immutable, since every cell over the same input shares it."""
     raw = xc.table_input(forloeb_table, fleksjob_table, targets_table, weights_table)
-    fc: Forecast = forecast(raw, Settings(pr.year, basis=xc.basis(basis)), pr, source="PROGNOSE",
+    fc: Forecast = forecast(raw, Settings(status_date.year, basis=xc.basis(basis)), status_date, source="PROGNOSE",
                             column="opgørelsesdato")
     figures = {}
     for rec in fc.table[["enhed", "linje", *MEASURES.values()]].itertuples(index=False):
@@ -70,12 +70,12 @@ def forecast_cell(unit, line, status_date, forloeb_table, fleksjob_table, measur
     u = xc.unit(unit)
     ln = line_name(line)
     column = measure_column(measure)
-    pr = xc.one_date(status_date, "opgørelsesdatoen")
+    day = xc.one_date(status_date, "opgørelsesdatoen")
     fleksjob, figures = udfcache.whole_tables(
-        "prognose", (pr.toordinal(), forloeb_table, fleksjob_table, basis, targets_table, weights_table),
-        lambda: forecast_figures(pr, forloeb_table, fleksjob_table, basis, targets_table, weights_table))
+        "prognose", (day.toordinal(), forloeb_table, fleksjob_table, basis, targets_table, weights_table),
+        lambda: forecast_figures(day, forloeb_table, fleksjob_table, basis, targets_table, weights_table))
     row = figures.get((u, ln))
     if row is None:
-        raise xc.CellError(f"linjen '{ln}' findes ikke i {pr.year}; brug en ordning, Samlet, "
+        raise xc.CellError(f"linjen '{ln}' findes ikke i {day.year}; brug en ordning, Samlet, "
                            f"{fleksjob} eller Samlet målopfyldelse")
     return row[column]

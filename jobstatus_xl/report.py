@@ -19,10 +19,10 @@ from .engine.tables import FOOTNOTES, NoteTable, format_note_table
 
 def render_table(table: NoteTable) -> str:
     shown = format_note_table(table)
-    label_w = max(len(table.enhed), *(len(i) for i in shown.index))
+    label_w = max(len(table.unit), *(len(i) for i in shown.index))
     widths = [max(len(c), *(len(v) for v in shown[c])) for c in shown.columns]
     lines = [table.title, ""]
-    lines.append(table.enhed.ljust(label_w) + "".join("  " + c.rjust(w) for c, w in zip(shown.columns, widths)))
+    lines.append(table.unit.ljust(label_w) + "".join("  " + c.rjust(w) for c, w in zip(shown.columns, widths)))
     lines.append("-" * (label_w + sum(w + 2 for w in widths)))
     for label, row in shown.iterrows():
         lines.append(label.ljust(label_w) + "".join("  " + v.rjust(w) for v, w in zip(row, widths)))
@@ -111,7 +111,7 @@ def forecast_to_json(fc) -> str:
     def rows(frame: pd.DataFrame) -> list[dict]:
         return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
                 for rec in frame.to_dict(orient="records")]
-    return json.dumps({"aar": fc.settings.year, "opgjort_pr": fc.pr.isoformat(), "grundlag": fc.settings.basis,
+    return json.dumps({"aar": fc.settings.year, "opgjort_pr": fc.status_date.isoformat(), "grundlag": fc.settings.basis,
                        "prognose": rows(fc.table), "maaneder": rows(fc.monthly),
                        "bemaerkninger": [finding_dict(f) for f in fc.findings]}, ensure_ascii=False, indent=2)
 
@@ -121,13 +121,13 @@ def render_forecast(fc) -> str:
     from .engine.rules import UNIT_NAMES
     from .engine.tables import format_number, format_percent
     parts = [forecast_title(fc), "Tal er afrundet som i noten (halve op, fra uafrundede tal).", ""]
-    for enhed in dict.fromkeys(fc.table["enhed"]):
+    for unit in dict.fromkeys(fc.table["enhed"]):
         rows = [(label, [(format_percent(v) if p else format_number(v)) for v, p in zip(vals, pcts)])
-                for label, vals, pcts in forecast_rows(fc, enhed)]
-        label_w = max(len(enhed), *(len(r[0]) for r in rows))
+                for label, vals, pcts in forecast_rows(fc, unit)]
+        label_w = max(len(unit), *(len(r[0]) for r in rows))
         widths = [max(len(h), *(len(r[1][i]) for r in rows)) for i, h in enumerate(FORECAST_HEADER)]
-        parts.append(f"{enhed}: {UNIT_NAMES.get(enhed, enhed)}")
-        parts.append(enhed.ljust(label_w) + "".join("  " + h.rjust(w) for h, w in zip(FORECAST_HEADER, widths)))
+        parts.append(f"{unit}: {UNIT_NAMES.get(unit, unit)}")
+        parts.append(unit.ljust(label_w) + "".join("  " + h.rjust(w) for h, w in zip(FORECAST_HEADER, widths)))
         parts.append("-" * (label_w + sum(w + 2 for w in widths)))
         for label, vals in rows:
             parts.append(label.ljust(label_w) + "".join("  " + v.rjust(w) for v, w in zip(vals, widths)))

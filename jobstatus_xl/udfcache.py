@@ -180,7 +180,7 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 
 def _frozen_spells(sp: xc.Spells) -> xc.Spells:
-    return xc.Spells(_frozen(sp.start), _frozen(sp.slut), _frozen(sp.keep), sp.rows)
+    return xc.Spells(_frozen(sp.start), _frozen(sp.end), _frozen(sp.keep), sp.rows)
 
 
 # ---------------------------------------------------------------- parsed tables
@@ -260,7 +260,7 @@ class _Distinct:
         """`reader(cells, spells)` (xlconvert.table_units, table_schemes) of the kept rows."""
         kept = self.codes[sp.keep]
         present = np.unique(kept)
-        one_each = xc.Spells(sp.start[:0], sp.slut[:0], np.ones(len(present), dtype=bool), len(present))
+        one_each = xc.Spells(sp.start[:0], sp.end[:0], np.ones(len(present), dtype=bool), len(present))
         read = reader(xc.cells([self.values[i] for i in present]), one_each)
         out = np.empty(len(self.values), dtype=object)
         out[present] = read
@@ -309,9 +309,9 @@ def _distinct_rows(start_dates, end_dates, others) -> tuple[xc.Spells, list[_Dis
     (a, b), rest = cols[:2], cols[2:]
     try:
         start, s_blank = xc.dates(xc.cells(a.values), "startdato")
-        slut, e_blank = xc.dates(xc.cells(b.values), "slutdato")
+        end, e_blank = xc.dates(xc.cells(b.values), "slutdato")
         also = [np.array([xc.is_blank(c) for c in xc.cells(o.values)], dtype=bool)[o.codes] for o in rest]
-        sp = xc.spells_from(start[a.codes], s_blank[a.codes], slut[b.codes], e_blank[b.codes], also)
+        sp = xc.spells_from(start[a.codes], s_blank[a.codes], end[b.codes], e_blank[b.codes], also)
     except xc.CellError:
         return None
     return sp, rest
@@ -346,17 +346,17 @@ def reference_month(value) -> Period:
 
 @dataclass(frozen=True)
 class SchemeTotals:
-    """Helårspersoner and antal forløb per (unit, ordning), KK included; (unit, ordning) pairs
+    """Helårspersoner and antal forløb per (unit, scheme), KK included; (unit, scheme) pairs
     without forløb are 0."""
 
     status: Mapping[tuple[str, str], float]
-    antal: Mapping[tuple[str, str], int]
+    antal_forloeb: Mapping[tuple[str, str], int]
 
     def helaarspersoner(self, unit: str, scheme: str) -> float:
         return self.status.get((unit, scheme), 0.0)
 
     def forloeb(self, unit: str, scheme: str) -> int:
-        return self.antal.get((unit, scheme), 0)
+        return self.antal_forloeb.get((unit, scheme), 0)
 
 
 def hours(table: ForloebColumns, value) -> tuple[np.ndarray | None, Key | str | None]:
@@ -385,14 +385,14 @@ def scheme_totals(table: ForloebColumns, period: Period, basis: str, hours_per_w
         u = pd.Index(units).get_indexer(table.units)
         s = pd.Index(schemes).get_indexer(table.schemes)
         status, count = group_totals(u * len(schemes) + s, len(units) * len(schemes), table.spells.start,
-                                     table.spells.slut, period, basis, hours_per_week)
+                                     table.spells.end, period, basis, hours_per_week)
         index = pd.MultiIndex.from_product([units, schemes])
-        frame = pd.DataFrame({"status": status, "antal": count}, index=index)
+        frame = pd.DataFrame({"status": status, "antal_forloeb": count}, index=index)
         kk = frame.groupby(level=1, sort=False).sum()          # KK: the sum of the forvaltninger, as `status`
         kk.index = pd.MultiIndex.from_product([[KK], kk.index])
         frame = pd.concat([frame, kk])
         return SchemeTotals(MappingProxyType({k: float(v) for k, v in frame["status"].items()}),
-                            MappingProxyType({k: int(v) for k, v in frame["antal"].items()}))
+                            MappingProxyType({k: int(v) for k, v in frame["antal_forloeb"].items()}))
 
     return derived(table, "scheme_totals", (period, basis, hours_key if hours_per_week is not None else NOT_GIVEN),
                    compute)
@@ -407,7 +407,7 @@ def fleksjob_headcounts(table: FleksjobColumns, month: Period, ids=None) -> Mapp
             person = pd.factorize(xc.ids(xc.cells(ids), table.spells))[0]
         units = list(xc.FORVALTNINGER)
         per_unit = headcounts(pd.Index(units).get_indexer(table.units), len(units), table.spells.start,
-                              table.spells.slut, month, person)
+                              table.spells.end, month, person)
         counts = {u: int(n) for u, n in zip(units, per_unit)}
         counts[KK] = sum(counts.values())
         return MappingProxyType(counts)

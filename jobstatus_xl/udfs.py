@@ -141,7 +141,7 @@ def HELAARSPERSONER(start_dates, end_dates, period_start, period_end, basis=None
     b = xc.basis(basis)
     h = xc.hours(hours_per_week, sp)
     xc.days_on_basis(p, b)
-    return hp.helaarspersoner(sp.start, sp.slut, p, b, h)
+    return hp.helaarspersoner(sp.start, sp.end, p, b, h)
 
 
 @xw.func
@@ -154,7 +154,7 @@ def FORLOEB(start_dates, end_dates, period_start, period_end):
     """Antal forløb, der overlapper perioden (mindst én dag i perioden). Tom slutdato = forløbet
     kører stadig."""
     sp = xc.spells(start_dates, end_dates)
-    return hp.antal_forloeb(sp.start, sp.slut, xc.period(period_start, period_end))
+    return hp.antal_forloeb(sp.start, sp.end, xc.period(period_start, period_end))
 
 
 @xw.func
@@ -169,7 +169,7 @@ def FLEKSJOB(start_dates, end_dates, reference_date, ids=None):
     (KK = summen): brug STATUS_FLEKSJOB for notens tal."""
     sp = xc.spells(start_dates, end_dates)
     month = Period.month_of(xc.one_date(reference_date, "referencedatoen"))
-    employed = hp.employed_in(sp.start, sp.slut, month)
+    employed = hp.employed_in(sp.start, sp.end, month)
     if ids is None:
         return int(employed.sum())
     return len(set(xc.ids(ids, sp)[employed]))
@@ -268,7 +268,7 @@ def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=N
     def compute():
         raw = xc.table_input(forloeb_table, fleksjob_table, targets_table, weights_table)
         result = compute_result(raw, Settings(year, start, end, xc.basis(basis)))
-        return MappingProxyType({t.enhed: _rows(t) for t in result.tables if t.year == year})
+        return MappingProxyType({t.unit: _rows(t) for t in result.tables if t.year == year})
 
     days = tuple(None if d is None else d.toordinal() for d in (start, end))   # a key marshal can take
     tables = udfcache.note_tables((year, *days, forloeb_table, fleksjob_table, targets_table, weights_table, basis),
@@ -280,7 +280,7 @@ def STATUSTABEL(unit, report_year, forloeb_table, fleksjob_table, period_start=N
 
 def _rows(table) -> tuple[tuple, ...]:
     """A note table as STATUSTABEL spills it (header, then label and unrounded figures), immutable."""
-    header = (table.enhed, *table.frame.columns)     # the note's own header: "Antal forløb i perioden**" for a part of the year
+    header = (table.unit, *table.frame.columns)     # the note's own header: "Antal forløb i perioden**" for a part of the year
     body = [(label, *(xc.excel_value(v) for v in row)) for label, row in zip(table.frame.index, table.frame.to_numpy())]
     return (header, *body)
 

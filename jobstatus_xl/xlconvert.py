@@ -256,7 +256,7 @@ class Spells:
     """Forløb (or employment spells) from aligned date ranges; wholly blank rows left out."""
 
     start: np.ndarray    # datetime64[D]
-    slut: np.ndarray     # datetime64[D], NaT = still running
+    end: np.ndarray      # datetime64[D], NaT = still running
     keep: np.ndarray     # bool per input row: True where the row holds a forløb
     rows: int            # number of input rows (blank ones included)
 
@@ -275,12 +275,12 @@ def spells(start_values, end_values, also: tuple[tuple[list, str], ...] = ()) ->
     for cells, what in also:
         same_length(what, cells, "startdatoerne", starts)
     start, s_blank = dates(starts, "startdato")
-    slut, e_blank = dates(ends, "slutdato")
-    return spells_from(start, s_blank, slut, e_blank,
+    end, e_blank = dates(ends, "slutdato")
+    return spells_from(start, s_blank, end, e_blank,
                        [np.array([is_blank(c) for c in cells], dtype=bool) for cells, _ in also])
 
 
-def spells_from(start: np.ndarray, s_blank: np.ndarray, slut: np.ndarray, e_blank: np.ndarray,
+def spells_from(start: np.ndarray, s_blank: np.ndarray, end: np.ndarray, e_blank: np.ndarray,
                 also_blank=()) -> Spells:
     """The row rules of `spells` over dates already read (`dates`) and the blank masks of the
     table's other columns: skipped blank rows, a missing start, an end before the start."""
@@ -290,11 +290,11 @@ def spells_from(start: np.ndarray, s_blank: np.ndarray, slut: np.ndarray, e_blan
     missing = s_blank & ~row_blank
     if missing.any():
         raise CellError(f"startdato mangler i række {int(np.flatnonzero(missing)[0]) + 1}")
-    reversed_ = ~s_blank & ~e_blank & (slut < start)
+    reversed_ = ~s_blank & ~e_blank & (end < start)
     if reversed_.any():
         raise CellError(f"slutdato før startdato i række {int(np.flatnonzero(reversed_)[0]) + 1}")
     keep = ~row_blank
-    return Spells(start[keep], slut[keep], keep, len(start))
+    return Spells(start[keep], end[keep], keep, len(start))
 
 
 def aligned(value, sp: Spells, what: str) -> list:

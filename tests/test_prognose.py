@@ -202,15 +202,15 @@ def test_default_status_date_is_the_last_start_in_the_year():
             ("DEMO-P2", "BIF", "Virksomhedspraktik", "2024-05-17", "2024-11-30", ""),
             ("DEMO-P3", "BIF", "Virksomhedspraktik", "2025-01-03", "", "")]
     fleks = [("DEMO-F1", "SOF", "2024-04-02", "")]
-    assert forecast(raw_of(rows, fleks), Settings(2024)).pr == dt.date(2024, 5, 17)
-    assert forecast(raw_of(rows, [("DEMO-F1", "SOF", "2024-06-02", "")]), Settings(2024)).pr == dt.date(2024, 6, 2)
+    assert forecast(raw_of(rows, fleks), Settings(2024)).status_date == dt.date(2024, 5, 17)
+    assert forecast(raw_of(rows, [("DEMO-F1", "SOF", "2024-06-02", "")]), Settings(2024)).status_date == dt.date(2024, 6, 2)
 
 
 def test_demo_forecast_at_year_end_reproduces_the_status():
     fc = forecast(demo_input(), Settings(2024))
     status = compute(demo_input(), Settings(2024)).tidy
     kk = fc.table[(fc.table["enhed"] == "KK") & (fc.table["linje"] == SAMLET)].iloc[0]
-    assert fc.pr == dt.date(2024, 12, 31)
+    assert fc.status_date == dt.date(2024, 12, 31)
     assert kk["prognose_aarsstatus"] == status.loc[(status["enhed"] == "KK") & (status["linje"] == SAMLET), "status"].iloc[0]
     assert set(CSV_COLUMNS) <= set(fc.table.columns)
 

@@ -242,7 +242,7 @@ def test_statustabel_shares_one_computation_and_hands_out_copies(monkeypatch):
     assert len(runs) == 1
     result = compute(DEMO, DEMO_SETTINGS)
     for u in UNITS:
-        table = next(t for t in result.tables if t.enhed == u and t.year == 2024)
+        table = next(t for t in result.tables if t.unit == u and t.year == 2024)
         assert [r[0] for r in tables[u][1:]] == list(table.frame.index)
     direct = udfs.STATUSTABEL("KK", 2024, forloeb, fleks)
     direct[1][1] = "changed by the caller"
@@ -255,7 +255,7 @@ def test_statustabel_shares_one_computation_and_hands_out_copies(monkeypatch):
 def test_cached_results_cannot_be_changed():
     t = udfcache.forloeb_columns(*columns(FORLOEB))
     assert udfcache.forloeb_columns(*columns(FORLOEB)) is t
-    for a in (t.spells.start, t.spells.slut, t.spells.keep, t.units, t.schemes):
+    for a in (t.spells.start, t.spells.end, t.spells.keep, t.units, t.schemes):
         with pytest.raises(ValueError):
             a[0] = a[1]
     totals = udfcache.scheme_totals(t, Period.year(2024), "kalenderdage")

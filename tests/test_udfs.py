@@ -332,7 +332,7 @@ sheet_table = h.table_range
 @pytest.mark.parametrize("unit", ["KK", "SOF"])
 def test_statustabel_is_the_engines_note_table(unit):
     got = call_udf(udfs, "STATUSTABEL", one(unit), one(2024), sheet_table(FORLOEB), sheet_table(FLEKS))
-    table = next(t for t in RESULT.tables if t.enhed == unit and t.year == 2024)
+    table = next(t for t in RESULT.tables if t.unit == unit and t.year == 2024)
     assert got[0] == [unit] + columns(2024)
     assert [r[0] for r in got[1:]] == list(table.frame.index)
     for row, expected in zip(got[1:], table.frame.to_numpy()):

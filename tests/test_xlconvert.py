@@ -145,7 +145,7 @@ def test_spells_skip_blank_rows_and_keep_running_ones():
     assert sp.rows == 3
     assert sp.row_numbers.tolist() == [1, 3]
     assert sp.start.tolist() == [dt.date(2024, 1, 1), dt.date(2024, 3, 1)]
-    assert np.isnat(sp.slut[1])                        # still running
+    assert np.isnat(sp.end[1])                        # still running
 
 
 @pytest.mark.parametrize("starts, ends, text", [

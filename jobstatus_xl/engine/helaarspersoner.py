@@ -28,10 +28,10 @@ def _as_days(values) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[D]")
 
 
-def clipped(start, slut, period: Period) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def clipped(start, end, period: Period) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each forløb's part inside the period: (first day, last day, overlaps?)."""
     s = _as_days(start)
-    e = _as_days(slut)
+    e = _as_days(end)
     p0 = np.datetime64(period.start, "D")
     p1 = np.datetime64(period.end, "D")
     e = np.where(np.isnat(e), p1, e)  # still running: runs to the period's end
@@ -41,14 +41,14 @@ def clipped(start, slut, period: Period) -> tuple[np.ndarray, np.ndarray, np.nda
     return first, last, overlaps
 
 
-def overlap_days(start, slut, period: Period) -> np.ndarray:
+def overlap_days(start, end, period: Period) -> np.ndarray:
     """Calendar days of each forløb inside the period (0 where it does not overlap)."""
-    return _days(clipped(start, slut, period))
+    return _days(clipped(start, end, period))
 
 
-def overlap_weekdays(start, slut, period: Period) -> np.ndarray:
+def overlap_weekdays(start, end, period: Period) -> np.ndarray:
     """Monday–Friday days of each forløb inside the period (0 where it does not overlap)."""
-    return _weekdays(clipped(start, slut, period), period)
+    return _weekdays(clipped(start, end, period), period)
 
 
 def _days(clip) -> np.ndarray:
@@ -63,14 +63,14 @@ def _weekdays(clip, period: Period) -> np.ndarray:
     return np.where(overlaps, np.busday_count(first, last + np.timedelta64(1, "D")), 0)
 
 
-def person_years(start, slut, period: Period, basis: Basis = "kalenderdage", hours=None) -> np.ndarray:
+def person_years(start, end, period: Period, basis: Basis = "kalenderdage", hours=None) -> np.ndarray:
     """Each forløb's contribution to helårspersoner over the period.
 
     Calendar basis (default, reproduces the note): days inside / days in the period.
     Weekday basis (Danmarks Statistik's full-time persons): weekdays inside / weekdays in the
     period, times hours per week / 37 where hours are given (a blank hour figure counts as full time).
     """
-    return shares(clipped(start, slut, period), period, basis, hours)
+    return shares(clipped(start, end, period), period, basis, hours)
 
 
 def shares(clip, period: Period, basis: Basis = "kalenderdage", hours=None) -> np.ndarray:
@@ -99,16 +99,16 @@ def days_in_period(period: Period, basis: Basis = "kalenderdage") -> int:
     raise ValueError(f"Ukendt opgørelsesgrundlag {basis!r}: brug 'kalenderdage' eller 'hverdage'.")
 
 
-def helaarspersoner(start, slut, period: Period, basis: Basis = "kalenderdage", hours=None) -> float:
+def helaarspersoner(start, end, period: Period, basis: Basis = "kalenderdage", hours=None) -> float:
     """Helårspersoner of a set of forløb over the period: Σ (share of the period each covers)."""
-    return float(person_years(start, slut, period, basis, hours).sum())
+    return float(person_years(start, end, period, basis, hours).sum())
 
 
-def antal_forloeb(start, slut, period: Period) -> int:
+def antal_forloeb(start, end, period: Period) -> int:
     """How many forløb overlap the period (the note's "Antal forløb")."""
-    return int(clipped(start, slut, period)[2].sum())
+    return int(clipped(start, end, period)[2].sum())
 
 
-def employed_in(start, slut, month: Period) -> np.ndarray:
+def employed_in(start, end, month: Period) -> np.ndarray:
     """Which employment spells overlap the reference month (fleksjob: employed in December)."""
-    return clipped(start, slut, month)[2]
+    return clipped(start, end, month)[2]

@@ -1,7 +1,7 @@
 """Year to date and year-end forecast ("prognose"): will each unit reach its yearly target?
 
-For a report year and a status date `pr` ("opgjort pr."), per unit and line (the group schemes,
-Samlet, Fleksjob, Samlet målopfyldelse):
+For a report year and a status date (`status_date`, "opgjort pr."; pr below), per unit and line
+(the group schemes, Samlet, Fleksjob, Samlet målopfyldelse):
 
 - `status_til_dato`: the status of 1 January .. pr, exactly what `status --to pr` gives (fleksjob:
   the headcount in pr's month);
@@ -71,36 +71,42 @@ SCENARIOS = ("sikker", "prognose", "lav", "hoej")
 @dataclass
 class Forecast:
     settings: Settings
-    pr: dt.date
+    status_date: dt.date
     rules: YearRules
     table: pd.DataFrame       # TABLE_COLUMNS, one row per unit and line, unrounded
     monthly: pd.DataFrame     # MONTHLY_COLUMNS
     findings: list[Finding] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)    # the forecast's own warnings (also in findings)
 
+    @property
+    def pr(self) -> dt.date:
+        # Transition only (issue 14): sheets.py, rewritten on another branch, still reads `fc.pr`;
+        # remove once it reads `fc.status_date` (docs/glossary.md, "Pending").
+        return self.status_date
 
-def forecast(raw: RawInput, settings: Settings, pr: dt.date | None = None, *, source: str = "indstillinger",
+
+def forecast(raw: RawInput, settings: Settings, status_date: dt.date | None = None, *, source: str = "indstillinger",
              row: int | None = None, column: str = "Opgjort pr.") -> Forecast:
-    """The forecast for `settings.year` at status date `pr` (None: `settings.status_date`, and if
+    """The forecast for `settings.year` at status date `status_date` (None: `settings.status_date`, and if
     that is empty the last start date the register holds within the year). The period is always
     the whole year; `settings.start`/`end` are not used. A bad status date is a finding on
     `source` (row, column): e.g. the settings sheet's cell."""
     year_settings = Settings(settings.year, None, None, settings.basis, settings.reference_month)
-    return forecast_parsed(parse_input(raw, year_settings), pr or settings.status_date, source=source, row=row,
+    return forecast_parsed(parse_input(raw, year_settings), status_date or settings.status_date, source=source, row=row,
                            column=column)
 
 
-def forecast_parsed(parsed: Parsed, pr: dt.date | None, *, source: str = "indstillinger", row: int | None = None,
+def forecast_parsed(parsed: Parsed, status_date: dt.date | None, *, source: str = "indstillinger", row: int | None = None,
                     column: str = "Opgjort pr.") -> Forecast:
     """`forecast` from an already parsed input (`pipeline.compute` parses once for status and
     forecast: the register does not depend on the status period, only some warnings do)."""
     s = parsed.settings
-    pr, found = _status_date(parsed, pr, source, row, column)
+    status_date, found = _status_date(parsed, status_date, source, row, column)
     findings = parsed.findings + found
     if any(f.er_fejl for f in findings):
         raise InputError(findings)
-    table, monthly, notes = forecast_register(parsed.register, parsed.rules, pr, s.basis, parsed.reference)
-    return Forecast(Settings(s.year, None, None, s.basis, s.reference_month, pr), pr, parsed.rules, table, monthly,
+    table, monthly, notes = forecast_register(parsed.register, parsed.rules, status_date, s.basis, parsed.reference)
+    return Forecast(Settings(s.year, None, None, s.basis, s.reference_month, status_date), status_date, parsed.rules, table, monthly,
                     findings + notes, notes)
 
 
@@ -119,52 +125,52 @@ def default_status_date(register: Register, year: int) -> dt.date | None:
     return best
 
 
-def _status_date(parsed: Parsed, pr, source, row, column) -> tuple[dt.date, list[Finding]]:
+def _status_date(parsed: Parsed, status_date, source, row, column) -> tuple[dt.date, list[Finding]]:
     year = parsed.rules.year
     where = {"raekke": row, "kolonne": column}
-    if pr is None:
-        pr = default_status_date(parsed.register, year)
-        if pr is None:
+    if status_date is None:
+        status_date = default_status_date(parsed.register, year)
+        if status_date is None:
             return dt.date(year, 12, 31), [Finding(FEJL, source, f"Registret har ingen forløb, der starter i {year}, "
                                                    "så opgørelsesdatoen kan ikke findes. Angiv den, fx "
                                                    f"30-06-{year}.", **where)]
-    if pr.year != year:
-        return pr, [Finding(FEJL, source, f"Opgørelsesdatoen {pr:%d-%m-%Y} ligger uden for opgørelsesåret {year}. "
+    if status_date.year != year:
+        return status_date, [Finding(FEJL, source, f"Opgørelsesdatoen {status_date:%d-%m-%Y} ligger uden for opgørelsesåret {year}. "
                             f"Angiv en dato i {year}, fx 30-06-{year}.", **where)]
     starts = _as_days(parsed.register.forloeb["start"])
-    if not len(starts) or starts.min() > np.datetime64(pr, "D"):
+    if not len(starts) or starts.min() > np.datetime64(status_date, "D"):
         first = f" (det første starter {pd.Timestamp(starts.min()):%d-%m-%Y})" if len(starts) else ""
-        return pr, [Finding(FEJL, source, f"Opgørelsesdatoen {pr:%d-%m-%Y} ligger før registrets første "
+        return status_date, [Finding(FEJL, source, f"Opgørelsesdatoen {status_date:%d-%m-%Y} ligger før registrets første "
                             f"forløb{first}; der er intet at tælle. Angiv en senere dato.", **where)]
-    return pr, []
+    return status_date, []
 
 
-def forecast_register(register: Register, rules: YearRules, pr: dt.date, basis: str = "kalenderdage",
+def forecast_register(register: Register, rules: YearRules, status_date: dt.date, basis: str = "kalenderdage",
                       reference: Period | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[Finding]]:
     """(table, monthly, notes) from a parsed register; see the module docstring for the method."""
     year = Period.year(rules.year)
-    to_date = Period(year.start, pr)
+    to_date = Period(year.start, status_date)
     month = reference or year.last_month
     notes: list[Finding] = []
-    known = _known(register, pr)
+    known = _known(register, status_date)
     obs_days = to_date.days
-    future = _future_days(pr, year)
+    future = _future_days(status_date, year)
 
     # status til dato: exactly `status --to pr`
     agg_to_date = aggregate(register, rules, to_date, basis)
     agg_known = aggregate(known, rules, year, basis, reference)
     units = list(agg_known.fleksjob.index)
 
-    group_new = _new_starts(register.forloeb, rules, pr, year, units, scheme=True, with_hours=basis == "hverdage")
+    group_new = _new_starts(register.forloeb, rules, status_date, year, units, scheme=True, with_hours=basis == "hverdage")
     periods = [year] + [Period.months(rules.year, m, m) for m in range(1, 13)]
     # helårspersoner by the engine's share rule (hours count only on the weekday basis)
-    g_exp = _expected(group_new, pr, future, periods, _running_days, lambda s, e, h, p: shares(
+    g_exp = _expected(group_new, status_date, future, periods, _running_days, lambda s, e, h, p: shares(
         clipped(s, e, p), p, basis, h if basis == "hverdage" else None))
     fleks_frame = register.fleksjob
     if fleks_frame is not None:
-        fleks_new = _new_starts(fleks_frame, rules, pr, year, units, scheme=False, with_hours=False)
+        fleks_new = _new_starts(fleks_frame, rules, status_date, year, units, scheme=False, with_hours=False)
         months = [month] + [Period.months(rules.year, m, m) for m in range(1, 13)]
-        f_exp = _expected(fleks_new, pr, future, months, _starts, lambda s, e, h, p: employed_in(s, e, p))
+        f_exp = _expected(fleks_new, status_date, future, months, _starts, lambda s, e, h, p: employed_in(s, e, p))
     else:
         fleks_new = f_exp = None
         if register.fleksjob_antal is not None:
@@ -172,7 +178,7 @@ def forecast_register(register: Register, rules: YearRules, pr: dt.date, basis: 
                                  "med datoer; der kan ikke laves prognose for fleksjob, så den er tom."))
     if not group_new.n.sum():
         notes.append(Finding(ADVARSEL, "forloeb", f"Ingen forløb er startet fra 01-01-{rules.year} til "
-                             f"{pr:%d-%m-%Y}; prognosen regner ikke med nye forløb."))
+                             f"{status_date:%d-%m-%Y}; prognosen regner ikke med nye forløb."))
 
     g_rates = {scen: _rate(group_new, scen, obs_days) for scen in SCENARIOS[1:]}
     f_rates = {scen: _rate(fleks_new, scen, obs_days) for scen in SCENARIOS[1:]} if fleks_new is not None else None
@@ -208,16 +214,16 @@ def forecast_register(register: Register, rules: YearRules, pr: dt.date, basis: 
     table = table.merge(starts, on=["enhed", "linje"], how="left")
     table = table[TABLE_COLUMNS].reset_index(drop=True)
 
-    monthly = _monthly(known, rules, basis, pr, g_rates, g_exp[1:], f_rates, f_exp[1:] if f_exp else None,
+    monthly = _monthly(known, rules, basis, status_date, g_rates, g_exp[1:], f_rates, f_exp[1:] if f_exp else None,
                        table, fleks_frame is not None)
     return table, monthly, notes
 
 
 # ---------------------------------------------------------------- the pieces
 
-def _known(register: Register, pr: dt.date) -> Register:
+def _known(register: Register, status_date: dt.date) -> Register:
     """The register as it was known at pr: only what started on or before pr."""
-    day = np.datetime64(pr, "D")
+    day = np.datetime64(status_date, "D")
     f = register.forloeb
     forloeb = f[_as_days(f["start"]) <= day]
     fleks = register.fleksjob
@@ -226,8 +232,8 @@ def _known(register: Register, pr: dt.date) -> Register:
     return Register(forloeb, fleks, register.fleksjob_antal)
 
 
-def _future_days(pr: dt.date, year: Period) -> int:
-    return (year.end - pr).days
+def _future_days(status_date: dt.date, year: Period) -> int:
+    return (year.end - status_date).days
 
 
 @dataclass
@@ -238,12 +244,12 @@ class _NewStarts:
     lengths: dict                              # key -> (capped lengths in days, hours, weight) arrays
 
 
-def _new_starts(frame: pd.DataFrame, rules: YearRules, pr: dt.date, year: Period, units: list[str],
+def _new_starts(frame: pd.DataFrame, rules: YearRules, status_date: dt.date, year: Period, units: list[str],
                 scheme: bool, with_hours: bool) -> _NewStarts:
     s = _as_days(frame["start"])
     e = _as_days(frame["slut"])
-    p0, day = np.datetime64(year.start, "D"), np.datetime64(pr, "D")
-    cap = max(_future_days(pr, year), 1)    # longer is the same as running to 31 December
+    p0, day = np.datetime64(year.start, "D"), np.datetime64(status_date, "D")
+    cap = max(_future_days(status_date, year), 1)    # longer is the same as running to 31 December
     this_year = (s >= p0) & (s <= day)
     length = np.where(np.isnat(e), cap, (e - s).astype(np.int64) + 1)
     length = np.minimum(length, cap)
@@ -275,25 +281,25 @@ def _distribution(length: np.ndarray, hours: np.ndarray):
     return length.astype(np.int64), hours.astype(float), np.full(len(length), 1.0 / len(length))
 
 
-def _starts(dist, pr: dt.date, future: int):
+def _starts(dist, status_date: dt.date, future: int):
     """For measures that are not additive over days (fleksjob: employed in a month): a forløb
     starting on each day after pr with each distinct length, weighted by its share."""
     lengths, counts = np.unique(dist[0], return_counts=True)
     weight = counts / counts.sum()
-    t = np.datetime64(pr, "D") + np.arange(1, future + 1)
+    t = np.datetime64(status_date, "D") + np.arange(1, future + 1)
     start = np.repeat(t, len(lengths))
-    slut = start + (np.tile(lengths, future) - 1)
-    return start, slut, np.full(len(start), np.nan), np.tile(weight, future)
+    end = start + (np.tile(lengths, future) - 1)
+    return start, end, np.full(len(start), np.nan), np.tile(weight, future)
 
 
-def _running_days(dist, pr: dt.date, future: int):
+def _running_days(dist, status_date: dt.date, future: int):
     """For helårspersoner, which add up over days: a one-day forløb on each day d after pr (per
     hours value), weighted by how many of one start a day from pr+1 on are still running on d:
     Σ_{k=1}^{d-pr} P(length ≥ k). Equal to summing every (start day, length) forløb, in far fewer rows."""
     lengths, hours, weight = dist
     key = np.where(np.isnan(hours), -1.0, hours)      # hours are > 0 when given
     values, inverse = np.unique(key, return_inverse=True)
-    days = np.datetime64(pr, "D") + np.arange(1, future + 1)
+    days = np.datetime64(status_date, "D") + np.arange(1, future + 1)
     out_h, out_w = [], []
     for j, value in enumerate(values):
         rows = inverse == j
@@ -304,8 +310,8 @@ def _running_days(dist, pr: dt.date, future: int):
     return start, start, np.concatenate(out_h), np.concatenate(out_w)
 
 
-def _expected(new: _NewStarts, pr: dt.date, future: int, periods: list[Period], forloeb_of, measure) -> list[pd.Series]:
-    """Per period: key -> Σ over the days after pr of the mean `measure(start, slut, hours, period)`
+def _expected(new: _NewStarts, status_date: dt.date, future: int, periods: list[Period], forloeb_of, measure) -> list[pd.Series]:
+    """Per period: key -> Σ over the days after pr of the mean `measure(start, end, hours, period)`
     of a forløb starting that day (one start a day; the rate multiplies it)."""
     out = [pd.Series(0.0, index=new.n.index) for _ in periods]
     if future <= 0:
@@ -313,9 +319,9 @@ def _expected(new: _NewStarts, pr: dt.date, future: int, periods: list[Period], 
     for key, dist in new.lengths.items():
         if dist is None:
             continue
-        start, slut, hours, weight = forloeb_of(dist, pr, future)
+        start, end, hours, weight = forloeb_of(dist, status_date, future)
         for series, period in zip(out, periods):
-            series[key] = float(np.dot(measure(start, slut, hours, period), weight))
+            series[key] = float(np.dot(measure(start, end, hours, period), weight))
     return out
 
 
@@ -387,7 +393,7 @@ def _start_counts(group_new: _NewStarts, fleks_new, rules: YearRules, ratio: flo
     return frame
 
 
-def _monthly(known: Register, rules: YearRules, basis: str, pr: dt.date, g_rates, g_exp, f_rates, f_exp,
+def _monthly(known: Register, rules: YearRules, basis: str, status_date: dt.date, g_rates, g_exp, f_rates, f_exp,
              table: pd.DataFrame, has_fleks: bool) -> pd.DataFrame:
     """One row per unit, line and month (the group schemes, Samlet and Fleksjob)."""
     targets = table.set_index(["enhed", "linje"])["maaltal"]
@@ -412,7 +418,7 @@ def _monthly(known: Register, rules: YearRules, basis: str, pr: dt.date, g_rates
         frame = base.loc[keep, ["aar", "enhed", "linje"]].copy()
         frame["maaned"] = m
         frame["sikker"] = base.loc[keep, "status"].to_numpy()
-        frame["faktisk"] = frame["sikker"] if month.start <= pr else np.nan
+        frame["faktisk"] = frame["sikker"] if month.start <= status_date else np.nan
         frame["prognose"] = per["prognose"].loc[keep, "status"].to_numpy()
         frame["prognose_lav"] = per["lav"].loc[keep, "status"].to_numpy()
         frame["prognose_hoej"] = per["hoej"].loc[keep, "status"].to_numpy()
@@ -447,10 +453,10 @@ FORECAST_HEADER = ["Status til dato", "Sikker årsstatus", "Prognose", "Lav", "H
                    "Målopfyldelse, sikker", "Målopfyldelse, prognose"]
 
 
-def forecast_rows(fc: "Forecast", enhed: str) -> list[tuple[str, list[float], list[bool]]]:
+def forecast_rows(fc: "Forecast", unit: str) -> list[tuple[str, list[float], list[bool]]]:
     """One unit's table as shown on screen and on the sheet: (label, unrounded values, is-percent)."""
     from .tables import scheme_label
-    t = fc.table[fc.table["enhed"] == enhed]
+    t = fc.table[fc.table["enhed"] == unit]
     out = []
     pct = [False] * 6 + [True, True]
     for r in t.to_dict("records"):
@@ -468,7 +474,7 @@ def forecast_rows(fc: "Forecast", enhed: str) -> list[tuple[str, list[float], li
 
 
 def forecast_title(fc: "Forecast") -> str:
-    return (f"Prognose for {fc.settings.year}, opgjort pr. {fc.pr:%d-%m-%Y}: når vi målet i år? "
+    return (f"Prognose for {fc.settings.year}, opgjort pr. {fc.status_date:%d-%m-%Y}: når vi målet i år? "
             f"Grundlag: {fc.settings.basis}.")
 
 

@@ -59,12 +59,12 @@ class YearRules:
     def schemes(self) -> tuple[str, ...]:
         return self.group + (self.fleksjob,)
 
-    def target(self, enhed: str, column: str, units: list[str]) -> float:
+    def target(self, unit: str, column: str, units: list[str]) -> float:
         """A unit's target. KK is the sum of the forvaltninger's when they are known (domain rule);
         a KK row is used only when no forvaltning targets are given (e.g. 2023)."""
         t = self._targets[column]
-        if enhed != KK:
-            return t.get(enhed, float("nan"))
+        if unit != KK:
+            return t.get(unit, float("nan"))
         parts = [t[u] for u in units if u != KK and u in t]
         if parts:
             given = [p for p in parts if not math.isnan(p)]      # as pandas sums: blanks skipped

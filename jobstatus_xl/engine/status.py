@@ -87,13 +87,13 @@ def aggregate(register: Register, rules: YearRules, period: Period | None = None
     return Aggregates(rules.year, schemes, fleks)
 
 
-def group_totals(key: np.ndarray, n_groups: int, start, slut, period: Period, basis: Basis = "kalenderdage",
+def group_totals(key: np.ndarray, n_groups: int, start, end, period: Period, basis: Basis = "kalenderdage",
                  hours=None) -> tuple[np.ndarray, np.ndarray]:
     """(helårspersoner, antal forløb) per group: `key` holds each forløb's group number (0 to
     n_groups - 1). The one place where forløb become group figures: the status tables and the
     worksheet functions both sum here, so they give the same figures to the last digit."""
-    start, slut = _as_days(start), _as_days(slut)    # datetime64[D] once, not per helper
-    clip = clipped(start, slut, period)     # once: both the shares and the overlaps come from it
+    start, end = _as_days(start), _as_days(end)    # datetime64[D] once, not per helper
+    clip = clipped(start, end, period)     # once: both the shares and the overlaps come from it
     overlaps = clip[2]
     key = np.asarray(key, dtype=np.int64)
     if basis == "hverdage" and hours is not None and not np.isnan(hours).all():
@@ -111,11 +111,11 @@ def group_totals(key: np.ndarray, n_groups: int, start, slut, period: Period, ba
     return status, count
 
 
-def headcounts(key: np.ndarray, n_groups: int, start, slut, month: Period, person=None) -> np.ndarray:
+def headcounts(key: np.ndarray, n_groups: int, start, end, month: Period, person=None) -> np.ndarray:
     """Employed in the reference month per group: distinct persons (`person` codes, int) per group,
     or spells when no persons are given. A person employed in two groups counts in each (KK, the
     sum of the forvaltninger, then counts them twice, as the note does)."""
-    on = employed_in(_as_days(start), _as_days(slut), month)
+    on = employed_in(_as_days(start), _as_days(end), month)
     key = np.asarray(key, dtype=np.int64)
     if person is None:
         return np.bincount(key[on], minlength=n_groups)
@@ -187,20 +187,20 @@ def compute_status(agg: Aggregates, rules: YearRules) -> pd.DataFrame:
     antal = full["antal_forloeb"].to_numpy(dtype=float).reshape(len(order), len(group))
     fleks_of = fleks.to_dict()
     rows = []
-    for k, enhed in enumerate(order):
-        for j, ordning in enumerate(group):
-            rows.append((enhed, ordning, status[k, j], np.nan, np.nan, antal[k, j]))
+    for k, unit in enumerate(order):
+        for j, scheme in enumerate(group):
+            rows.append((unit, scheme, status[k, j], np.nan, np.nan, antal[k, j]))
         s = float(np.nansum(status[k]))             # as pandas sums: blanks skipped
-        t = rules.target(enhed, "maaltal_gruppe", units)
+        t = rules.target(unit, "maaltal_gruppe", units)
         a_group = _ratio(s, t)
         n_forloeb = np.nan if np.isnan(antal[k]).all() else float(np.nansum(antal[k]))
-        rows.append((enhed, SAMLET, s, t, a_group, n_forloeb))
-        fj = float(fleks_of.get(enhed, 0.0))
-        tf = rules.target(enhed, "maaltal_fleksjob", units)
+        rows.append((unit, SAMLET, s, t, a_group, n_forloeb))
+        fj = float(fleks_of.get(unit, 0.0))
+        tf = rules.target(unit, "maaltal_fleksjob", units)
         a_fleks = _ratio(fj, tf)
-        rows.append((enhed, rules.fleksjob, fj, tf, a_fleks, np.nan))
+        rows.append((unit, rules.fleksjob, fj, tf, a_fleks, np.nan))
         weighted = rules.weight_group * a_group + rules.weight_fleksjob * a_fleks
-        rows.append((enhed, SAMLET_MAAL, np.nan, np.nan, weighted, np.nan))
+        rows.append((unit, SAMLET_MAAL, np.nan, np.nan, weighted, np.nan))
     tidy = pd.DataFrame(rows, columns=TIDY_COLUMNS[1:])
     tidy.insert(0, "aar", agg.year)
     return tidy

@@ -38,24 +38,30 @@ ROW_FLEKSJOB = "Fleksjob (antal ansatte) *"
 ROW_SAMLET = "Samlet målopfyldelse (vægtet gennemsnit***)"
 
 
-def scheme_label(ordning: str) -> str:
+def scheme_label(scheme: str) -> str:
     """Row label as the note prints it: helårspersoner schemes say so, småjob does not."""
-    if ordning.startswith("Småjob"):
-        return ordning
-    return f"{ordning} (helårspersoner)"
+    if scheme.startswith("Småjob"):
+        return scheme
+    return f"{scheme} (helårspersoner)"
 
 
 @dataclass(frozen=True)
 class NoteTable:
     number: int
     year: int
-    enhed: str
+    unit: str
     title: str
     frame: pd.DataFrame      # unrounded; index = row labels, columns = `columns(year)`
 
+    @property
+    def enhed(self) -> str:
+        # Transition only (issue 14): sheets.py and workbook.py, rewritten on other branches, still
+        # read `table.enhed`; remove once they read `table.unit` (docs/glossary.md, "Pending").
+        return self.unit
 
-def note_table(tidy: pd.DataFrame, enhed: str, number: int) -> NoteTable:
-    return _note_table(_lines_by_unit(tidy), int(tidy["aar"].iloc[0]), enhed, number)
+
+def note_table(tidy: pd.DataFrame, unit: str, number: int) -> NoteTable:
+    return _note_table(_lines_by_unit(tidy), int(tidy["aar"].iloc[0]), unit, number)
 
 
 def _lines_by_unit(tidy: pd.DataFrame) -> dict[str, dict[str, dict]]:
@@ -66,9 +72,9 @@ def _lines_by_unit(tidy: pd.DataFrame) -> dict[str, dict[str, dict]]:
     return out
 
 
-def _note_table(lines: dict[str, dict[str, dict]], year: int, enhed: str, number: int,
+def _note_table(lines: dict[str, dict[str, dict]], year: int, unit: str, number: int,
                 period: Period | None = None) -> NoteTable:
-    rows = lines[enhed]
+    rows = lines[unit]
     cols = columns(year, period)
     # compute_status orders each unit's lines: group schemes, Samlet, the fleksjob scheme, Samlet målopfyldelse
     lines = list(rows)
@@ -77,10 +83,10 @@ def _note_table(lines: dict[str, dict[str, dict]], year: int, enhed: str, number
     data: dict[str, list[float]] = {}
     nan = math.nan
     samlet = rows[SAMLET]
-    for i, ordning in enumerate(group):
-        r = rows[ordning]
+    for i, scheme in enumerate(group):
+        r = rows[scheme]
         first = i == 0  # the note shows the group's totals once, beside its first row
-        data[scheme_label(ordning)] = [r["status"],
+        data[scheme_label(scheme)] = [r["status"],
                                        samlet["status"] if first else nan,
                                        samlet["maaltal"] if first else nan,
                                        samlet["maalopfyldelse"] if first else nan,
@@ -90,12 +96,12 @@ def _note_table(lines: dict[str, dict[str, dict]], year: int, enhed: str, number
     data[ROW_FLEKSJOB] = [f["status"], nan, f["maaltal"], f["maalopfyldelse"], nan]
     data[ROW_SAMLET] = [nan, nan, nan, rows[SAMLET_MAAL]["maalopfyldelse"], nan]
     frame = pd.DataFrame(np.array(list(data.values()), dtype=float), index=list(data), columns=cols)
-    return NoteTable(number, year, enhed, table_title(number, enhed, year), frame)
+    return NoteTable(number, year, unit, table_title(number, unit, year), frame)
 
 
-def table_title(number: int, enhed: str, year: int) -> str:
-    name = UNIT_NAMES.get(enhed, enhed)
-    suffix = ", samt antal forløb" if enhed == KK else ""
+def table_title(number: int, unit: str, year: int) -> str:
+    name = UNIT_NAMES.get(unit, unit)
+    suffix = ", samt antal forløb" if unit == KK else ""
     return f"Tabel {number}: Status og målopfyldelse for de særlige jobordninger i {name} for {year}{suffix}"
 
 
@@ -108,9 +114,9 @@ def note_tables(tidy: pd.DataFrame, previous: pd.DataFrame | None = None,
     if previous is not None:
         tables.append(note_table(previous, KK, 2))
     number = 3
-    for enhed in lines:
-        if enhed != KK:
-            tables.append(_note_table(lines, year, enhed, number, period))
+    for unit in lines:
+        if unit != KK:
+            tables.append(_note_table(lines, year, unit, number, period))
             number += 1
     return tables
 
