@@ -305,7 +305,7 @@ def status_grid(table: NoteTable, weight_group: float, weight_fleksjob: float, s
     r_first, r_last = L.first_row, L.first_row + n_group - 1
     r_antal, r_fleks, r_samlet = r_last + 1, r_last + 2, r_last + 3
     # the table's own headers (a part of the year says so)
-    cells = _status_cells(table.title, subtitle, L.header(table.enhed, table.frame.columns))
+    cells = _status_cells(table.title, subtitle, L.header(table.unit, table.frame.columns))
     computed: dict[tuple[int, int], float] = {}
 
     def put(row: int, col: Column, value, shown=None):
@@ -690,7 +690,7 @@ def prognose_grid(fc) -> SheetGrid:
                 continue
             x = rows.loc[month]
             # the forecast line starts in the status date's month, where it meets the actual line
-            ahead = dt.date(fc.settings.year, month, 1) > fc.pr.replace(day=1) or month == fc.pr.month
+            ahead = dt.date(fc.settings.year, month, 1) > fc.status_date.replace(day=1) or month == fc.status_date.month
             cells[top + month - 1][MONTH_COL:] = [_num(x["faktisk"])] + [
                 _num(x[c]) if ahead else None for c in ("prognose", "prognose_lav", "prognose_hoej")] + [_num(x["maaltal"])]
     bottom = month_block_row(len(PROGNOSE_UNITS) - 1) + 12

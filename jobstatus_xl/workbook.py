@@ -99,7 +99,7 @@ class RefreshSummary:
         t1 = next((t for t in self.result.tables if t.number == 1), None)
         if t1 is not None:
             x = note_figures(t1)      # the figures the status sheet shows, read by row and column name
-            lines.append(f"  {table_sheet(t1.number)} ({t1.enhed} {t1.year}): helårspersoner "
+            lines.append(f"  {table_sheet(t1.number)} ({t1.unit} {t1.year}): helårspersoner "
                          f"{_num(x.samlet_status)} af {_num(x.samlet_maaltal)} = {_pct(x.maalopfyldelse)}; "
                          f"fleksjob {_num(x.fleksjob_status)} af "
                          f"{_num(x.fleksjob_maaltal)} = {_pct(x.fleksjob_maalopfyldelse)}; "

@@ -94,14 +94,14 @@ def test_check_reads_back_every_figure_the_writer_put_in_a_status_sheet(result):
             assert read is None
             continue
         t = tables[number]
-        assert read == _expected(result, t.year, t.enhed, number)
+        assert read == _expected(result, t.year, t.unit, number)
 
 
 def test_check_names_a_bad_cell_by_the_header_the_writer_put_above_it(result):
     """A typo in any figure column is reported with that column's letter and the header the user
     reads there (the antal header names the year or period: the message gives its start)."""
     grid = _status_grids(result)[1]
-    header_row = next(r for r, row in enumerate(grid.cells, start=1) if row[0] == result.tables[0].enhed)
+    header_row = next(r for r, row in enumerate(grid.cells, start=1) if row[0] == result.tables[0].unit)
     headers = grid.cells[header_row - 1]
     first = header_row + 1
     assert grid.cells[first - 1][0] is not None and grid.cells[first - 1][0] != headers[0]
@@ -112,7 +112,7 @@ def test_check_names_a_bad_cell_by_the_header_the_writer_put_above_it(result):
         shown = _shown(grid)
         shown[first - 1][i] = "ikke et tal"
         reader = checks._Reader()
-        checks._table_from_sheet(grid.name, shown, result.tables[0].enhed, result.settings.year, reader)
+        checks._table_from_sheet(grid.name, shown, result.tables[0].unit, result.settings.year, reader)
         [finding] = reader.findings
         letter, name = re.fullmatch(r"([A-Z]+) \((.+)\)", finding.kolonne).groups()
         assert (finding.raekke, letter) == (first, chr(ord("A") + i))
