@@ -3,7 +3,7 @@ interpreter that can import `uno`); `benchmarks.libreoffice` is the project-pyth
 
     /usr/bin/python3 -I benchmarks/lo_uno.py WORKBOOK OUT.json --sheet Status [--repeats 3] [--timeout S]
 
-Reuses the soffice process handling of tests/lo_recalc.py (imported by path: a private headless
+Reuses the soffice process handling of devsupport/lo_recalc.py (imported by path: a private headless
 soffice with a throw-away profile on a unique pipe, whole process group killed on close).
 Before loading, OOXML "recalculation on load" is set to *never*, so `load` is parsing only and
 `calculateAll()` (a hard recalculation of every formula cell) is timed on its own, `repeats` times
@@ -28,7 +28,7 @@ from pathlib import Path
 import uno  # noqa: F401  (fails early and clearly outside the system python)
 
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("lo_recalc", HERE.parent / "tests" / "lo_recalc.py")
+_spec = importlib.util.spec_from_file_location("lo_recalc", HERE.parent / "devsupport" / "lo_recalc.py")
 lo_recalc = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(lo_recalc)
 Soffice, _prop, used_values = lo_recalc.Soffice, lo_recalc._prop, lo_recalc.used_values

@@ -3,7 +3,7 @@
     python -m benchmarks.roundtrips --sizes 1000,10000,100000 --out rt.json
 
 Runs in its own process because xlwings must be imported in its server flavour first
-(tests/xlwings_harness.py does that on import; it is imported by path). The book is the
+(devsupport/xlwings_harness.py does that on import). The book is the
 template's sheets (`sheets.template_grids`) with the synthetic register in the input sheets, as
 xlwings' JS client would send it. Also counts what a cell-by-cell writer would do: one call per
 cell of the grids refresh_all writes, and the cells a cell-by-cell reader would read.
@@ -13,30 +13,21 @@ from __future__ import annotations
 
 import argparse
 import collections
-import importlib.util
 import json
-import sys
 import time
 import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HARNESS = ROOT / "tests" / "xlwings_harness.py"
 
 
 def _harness():
-    if "xlwings_harness" in sys.modules:
-        return sys.modules["xlwings_harness"]
-    spec = importlib.util.spec_from_file_location("xlwings_harness", HARNESS)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["xlwings_harness"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    """devsupport.xlwings_harness, imported on first use: it must be the first to import xlwings."""
+    from devsupport import xlwings_harness
+    return xlwings_harness
 
 
 def unavailable_reason() -> str:
-    if not HARNESS.is_file():
-        return f"{HARNESS.relative_to(ROOT)} does not exist yet"
     if not (ROOT / "jobstatus_xl" / "macros.py").is_file():
         return "jobstatus_xl/macros.py does not exist yet"
     return ""

@@ -45,7 +45,7 @@ import types
 from pathlib import Path
 
 from . import sections
-from .roundtrips import _harness   # tests/xlwings_harness.py, imported first (xlwings' server flavour)
+from .roundtrips import _harness   # devsupport/xlwings_harness.py, imported first (xlwings' server flavour)
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "d832809"          # the landed main before the shared cache: "today's per-cell cost"

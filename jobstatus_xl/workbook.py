@@ -33,19 +33,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .engine.findings import Finding, InputError, mask_cpr
+import numpy as np
+
+from .engine.findings import Finding, InputError, is_excel_error, mask_cpr
 from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
-from .engine.values import FRACTIONAL, WHOLE, Unreadable, read_date, read_number
+from .engine.values import FRACTIONAL, WHOLE, Unreadable, dates_of, read_date, read_number, to_date
 from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, SHEET_CHECK, SHEET_FLEKSJOB,
                      SHEET_FORLOEB, SHEET_TIDLIGERE, FMT_DATE, findings_grid, note_figures, raw_input_from_grids,
                      result_grids, table_sheet)
 from .xlsx.atomic import WorkbookFileError, atomic_write, read_source, refuse_if_open, real_target
 from .xlsx.openpyxl_output import _load, fill_cached_values, restore_package, sheet_parts  # noqa: F401
 from .xlsx.owned import replace_owned
-from .xlsx.package import add_relationship  # noqa: F401 - the template builder's
 from .xlsx.reader import MAX_COLUMNS, EXCEL_MAX_ROWS, open_package, read_grids  # noqa: F401
 from .xlsx.reader import fejl as _fejl
-from .xlsx.style import SHEET_WIDTHS, sheet_widths, style_sheet, write_grid  # noqa: F401 - the template builder's
+from .xlsx.style import write_grid  # noqa: F401 - projektmappe's and the tests'
 from .xlsx.verify import NothingLostError  # noqa: F401
 from .xlsxguard import check_package
 
@@ -67,11 +68,6 @@ def read_workbook_input(source, name: str | None = None) -> tuple[RawInput, Sett
         return raw_input_from_grids(read_grids(pkg, name, INPUT_SHEETS))
     finally:
         pkg.close()
-
-
-def read_workbook(path) -> RawInput:
-    """The input tables of a workbook in the template's layout (settings: see `read_workbook_input`)."""
-    return read_workbook_input(path)[0]
 
 
 def _as_bytes(source, name: str | None) -> tuple[bytes, str]:
@@ -225,13 +221,19 @@ _NUMERIC_COLUMNS = {"timer_pr_uge": FRACTIONAL, "aar": WHOLE, "status": FRACTION
 _DATE_COLUMNS = {"start", "slut"}
 
 
-def _typed(column: str, value):
-    """CSV text as the cell type a user's paste would give: dates as dates, numbers as numbers,
-    read by the engine's one reader of values; what it cannot read stays text (the engine reports it)."""
+def _cell_text(value) -> str | None:
+    """A CSV value as stripped text; None for a blank."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     text = str(value).strip()
-    if text == "":
+    return text or None
+
+
+def _typed(column: str, value):
+    """CSV text as the cell type a user's paste would give: dates as dates, numbers as numbers,
+    read by the engine's one reader of values; what it cannot read stays text (the engine reports it)."""
+    text = _cell_text(value)
+    if text is None:
         return None
     try:
         if column in _DATE_COLUMNS:
@@ -244,6 +246,21 @@ def _typed(column: str, value):
     return text
 
 
+def _typed_column(column: str, values) -> list:
+    """`_typed` of each of a column's values. A date column's distinct texts go through the engine's
+    date reader in one vectorised call (`dates_of`, what `read_date` calls for a single value, minus
+    its refusal of error values): a call per cell made the demo workbook take a minute."""
+    if column not in _DATE_COLUMNS:
+        return [_typed(column, v) for v in values]
+    texts = [_cell_text(v) for v in values]
+    distinct = [t for t in dict.fromkeys(texts) if t is not None and not is_excel_error(t)]
+    typed = {}
+    if distinct:
+        days, blank, bad = dates_of(np.array(distinct, dtype=object))
+        typed = {t: None if b else t if u else to_date(d) for t, d, b, u in zip(distinct, days, blank, bad)}
+    return [None if t is None else typed.get(t, t) for t in texts]
+
+
 def fill_input_tables(data: bytes, frames: dict[str, pd.DataFrame]) -> bytes:
     """`data` with the given input sheets' tables replaced by `frames` (the tables grow to fit)."""
     wb = _load(data, "skabelon", keep_vba=True, keep_links=True)
@@ -253,9 +270,10 @@ def fill_input_tables(data: bytes, frames: dict[str, pd.DataFrame]) -> bytes:
         if ws.max_row > 1:
             ws.delete_rows(2, ws.max_row - 1)
         cols = [c for c in header if c in frame.columns]
-        for r, values in enumerate(frame[cols].itertuples(index=False, name=None), start=2):
+        typed = {c: _typed_column(c, frame[c].tolist()) for c in cols}
+        for r, values in enumerate(zip(*(typed[c] for c in cols)), start=2):
             for column, value in zip(cols, values):
-                cell = ws.cell(row=r, column=header.index(column) + 1, value=_typed(column, value))
+                cell = ws.cell(row=r, column=header.index(column) + 1, value=value)
                 if column in _DATE_COLUMNS:
                     cell.number_format = FMT_DATE
         table = ws.tables.get(INPUT_TABLE_NAMES[sheet])

@@ -1,8 +1,13 @@
-"""Suite-wide pytest hooks.
+"""Suite-wide pytest hooks and shared fixtures.
 
 Tests marked `libreoffice` skip with a reason where LibreOffice is absent; under CI (CI=true) a
 skipped `libreoffice` test FAILS instead, so a CI image that lost LibreOffice cannot go green
-without its independent checks.
+without its independent checks. Tests marked `slow` are left out of the inner loop
+`python -m pytest -m "not slow and not libreoffice"`; the plain `python -m pytest` (CI) runs all.
+
+Fixtures: `cli` (the command line in process), `demo_result` (the demo register computed once per
+session), `fresh_udfcache`. Shared helpers that are not fixtures live in modules: tests/zips.py
+(zip packages), tests/libreoffice.py (LibreOffice marks), devsupport/ (shared with benchmarks/).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import pytest
 
 LIBREOFFICE_MARKER = ("libreoffice: needs LibreOffice headless (soffice, python3-uno); skipped with a reason "
                       "where absent, and CI makes such skips fail")
+SLOW_MARKER = "slow: takes seconds; left out of the inner loop (-m 'not slow and not libreoffice'), run by CI"
 
 
 def in_ci() -> bool:
@@ -27,8 +33,10 @@ def in_ci() -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not any(line.split(":")[0].strip() == "libreoffice" for line in config.getini("markers")):
-        config.addinivalue_line("markers", LIBREOFFICE_MARKER)
+    registered = {line.split(":")[0].strip() for line in config.getini("markers")}
+    for marker in (LIBREOFFICE_MARKER, SLOW_MARKER):
+        if marker.split(":")[0] not in registered:
+            config.addinivalue_line("markers", marker)
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -67,15 +75,42 @@ class CliResult(NamedTuple):
 
 
 @pytest.fixture
-def cli(capsys):
+def cli(capsysbinary):
     """`cli("status", path, "--year", 2024)` runs `jobstatus_xl.cli.main` in this process and gives
-    (exit code, stdout, stderr). The one way tests run the command line; a few subprocess tests of
-    the installed entry point stay in tests/test_cli.py."""
+    (exit code, stdout, stderr) as text; `cli.binary(...)` gives stdout and stderr as the bytes
+    written (an encoding or BOM under test). The one way tests run the command line; subprocess
+    tests stay only where a process is the point (the installed entry point, a closed pipe,
+    signals, interpreter shutdown, another hash seed)."""
     from jobstatus_xl.cli import main
 
-    def run(*argv) -> CliResult:
-        capsys.readouterr()
+    def binary(*argv) -> CliResult:
+        capsysbinary.readouterr()
         code = main([str(a) for a in argv])
-        out, err = capsys.readouterr()
+        out, err = capsysbinary.readouterr()
         return CliResult(code, out, err)
+
+    def run(*argv) -> CliResult:
+        code, out, err = binary(*argv)
+        return CliResult(code, out.decode("utf-8"), err.decode("utf-8"))
+    run.binary = binary
     return run
+
+
+# ---------------------------------------------------------------- shared results
+
+@pytest.fixture(scope="session")
+def demo_result():
+    """`compute(demo_input(), DEMO_SETTINGS)`, once per session: what `jobstatus-xl status --year
+    2024` computes. Shared, so read it and never change it."""
+    from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
+    return compute(demo_input(), DEMO_SETTINGS)
+
+
+@pytest.fixture
+def fresh_udfcache():
+    """The worksheet functions' shared cache (jobstatus_xl/udfcache.py) empty and at its default
+    sizes before and after the test (a module makes it autouse by wrapping it)."""
+    from jobstatus_xl import udfcache
+    udfcache.configure()
+    yield
+    udfcache.configure()

@@ -16,6 +16,8 @@ import pytest
 
 from libreoffice import requires_libreoffice
 
+pytestmark = pytest.mark.slow   # benchmark runs in subprocesses: out of the inner loop
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

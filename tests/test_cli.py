@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from jobstatus_xl.engine.findings import looks_like_cpr
-from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
 
 DEMO = Path(__file__).parents[1] / "jobstatus_xl" / "data" / "demo"
 
@@ -50,11 +49,11 @@ def test_nothing_written_looks_like_a_cpr_number(run):
     assert not looks_like_cpr(run("status", "--year", "2024", "--format", "csv").out)
 
 
-def test_status_csv_is_tidy_and_unrounded(run):
+def test_status_csv_is_tidy_and_unrounded(run, demo_result):
     out = run("status", str(DEMO), "--year", "2024", "--format", "csv").out
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["aar", "enhed", "linje", "status", "maaltal", "maalopfyldelse", "antal_forloeb"]
-    expected = compute(demo_input(), DEMO_SETTINGS).tidy
+    expected = demo_result.tidy
     kk = next(r for r in rows if r["enhed"] == "KK" and r["linje"] == "Samlet")
     exp = expected[(expected.enhed == "KK") & (expected.linje == "Samlet")].iloc[0]
     # unrounded and exact: the text reads back as the very same float
@@ -151,6 +150,7 @@ def test_excel_error_values_exported_to_csv_are_errors_not_data(tmp_path, run):
     assert "er ikke en dato" not in p.err  # one finding per cell
 
 
+@pytest.mark.slow
 def test_status_of_a_workbook_takes_its_settings_and_flags_override(tmp_path, run):
     book = tmp_path / "status.xlsm"
     run("demo", "--workbook", str(book))
@@ -295,6 +295,7 @@ def test_refresh_out_refuses_to_overwrite_an_existing_file(cli, tmp_path):
 
 # ---------------------------------------------------------------- the installed entry point
 
+@pytest.mark.slow
 def test_the_installed_entry_point_runs_and_exits_with_the_code(tmp_path):
     exe = shutil.which("jobstatus-xl")
     if exe is None:
@@ -305,6 +306,7 @@ def test_the_installed_entry_point_runs_and_exits_with_the_code(tmp_path):
     assert p.returncode == 0 and json.loads(p.stdout)["periode"]["fra"] == "2024-01-01"
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_quiet():
     # `jobstatus-xl demo | head -0`: the reader is gone before the tables are written
     proc = subprocess.Popen([sys.executable, "-m", "jobstatus_xl.cli", "demo"], stdout=subprocess.PIPE,

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
 from jobstatus_xl.engine.rounding import excel_round
 
 REF = Path(__file__).parent / "data" / "reference"
@@ -26,9 +25,8 @@ KNOWN_INCONSISTENT = {
 
 
 @pytest.fixture(scope="module")
-def tidy():
-    result = compute(demo_input(), DEMO_SETTINGS)
-    frames = [result.tidy, result.previous_tidy]
+def tidy(demo_result):
+    frames = [demo_result.tidy, demo_result.previous_tidy]
     return pd.concat(frames).set_index(["aar", "enhed", "linje"])
 
 

@@ -9,13 +9,12 @@ from importlib import resources
 import pandas as pd
 import pytest
 
-from jobstatus_xl.cli import main as cli_main
 
-
-def run(capsysbinary, *args) -> bytes:
-    """stdout as bytes: csv-da's BOM and encoding are the point (the `cli` fixture gives text)."""
-    assert cli_main(list(args)) == 0
-    return capsysbinary.readouterr().out
+def run(cli, *args) -> bytes:
+    """stdout as bytes: csv-da's BOM and encoding are the point."""
+    done = cli.binary(*args)
+    assert done.code == 0, done.err
+    return done.out
 
 
 def ok(cli, *args) -> str:
@@ -24,9 +23,9 @@ def ok(cli, *args) -> str:
     return done.out
 
 
-def test_csv_da_is_the_tidy_csv_as_danish_excel_reads_it(capsysbinary):
-    tidy = run(capsysbinary, "status", "--year", "2024", "--format", "csv")
-    danish = run(capsysbinary, "status", "--year", "2024", "--format", "csv-da")
+def test_csv_da_is_the_tidy_csv_as_danish_excel_reads_it(cli):
+    tidy = run(cli, "status", "--year", "2024", "--format", "csv")
+    danish = run(cli, "status", "--year", "2024", "--format", "csv-da")
     assert danish.startswith(b"\xef\xbb\xbf")                      # UTF-8 BOM: Excel reads æøå right
     text = danish.decode("utf-8-sig")
     header, first = text.split("\n")[:2]
@@ -51,6 +50,7 @@ def folder(tmp_path):
     return d
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("period", [[], ["--from", "2024-01-01", "--to", "2024-06-30", "--basis", "hverdage"]])
 def test_projektmappe_gives_the_folders_status_figure_for_figure(folder, tmp_path, cli, period):
     out = tmp_path / "status_2024.xlsm"
@@ -61,6 +61,7 @@ def test_projektmappe_gives_the_folders_status_figure_for_figure(folder, tmp_pat
     assert from_folder.count("\n") > 50
 
 
+@pytest.mark.slow
 def test_projektmappe_never_overwrites_without_overwrite(folder, tmp_path, cli):
     out = tmp_path / "status_2024.xlsm"
     out.write_bytes(b"min projektmappe")
@@ -82,6 +83,7 @@ def test_projektmappe_writes_no_cpr_number(folder, tmp_path, cli):
     assert "1 værdi ligner CPR-numre" in done.err       # one value: singular
 
 
+@pytest.mark.slow
 def test_projektmappe_takes_the_header_variants_the_folder_reader_takes(folder, tmp_path, cli):
     forloeb = pd.read_csv(folder / "forloeb.csv", dtype=str, keep_default_na=False)
     forloeb = forloeb.rename(columns={"forvaltning": "Forv", "start": "Startdato", "slut": "Slutdato"})
@@ -91,6 +93,7 @@ def test_projektmappe_takes_the_header_variants_the_folder_reader_takes(folder, 
     assert ok(cli, "status", out, "--format", "csv") == ok(cli, "status", folder, "--year", "2024", "--format", "csv")
 
 
+@pytest.mark.slow
 def test_projektmappe_refuses_fleksjob_headcounts_it_cannot_hold(folder, tmp_path, cli):
     (folder / "fleksjob.csv").write_text("forvaltning,antal\nBIF,87\nBUF,274\n", encoding="utf-8")
     out = tmp_path / "status_2024.xlsm"
@@ -98,6 +101,7 @@ def test_projektmappe_refuses_fleksjob_headcounts_it_cannot_hold(folder, tmp_pat
     assert done.code == 2 and not out.exists() and "antal fleksjobansatte pr. forvaltning" in done.err
 
 
+@pytest.mark.slow
 def test_projektmappe_writes_nothing_when_the_workbook_would_differ(folder, tmp_path, monkeypatch, cli):
     from jobstatus_xl import projektmappe
     real = projektmappe.input_frames

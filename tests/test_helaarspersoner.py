@@ -117,6 +117,7 @@ def periods(draw):
     return Period(a, a + dt.timedelta(days=draw(st.integers(0, 800))))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(registers(), periods(), st.data())
 def test_splitting_a_period_adds_up_to_the_whole(reg, period, data):
@@ -134,6 +135,7 @@ def test_splitting_a_period_adds_up_to_the_whole(reg, period, data):
     assert wd == overlap_weekdays(start, slut, period).sum()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(registers(), periods(), st.sampled_from(["kalenderdage", "hverdage"]), st.randoms(use_true_random=False))
 def test_row_order_does_not_matter_and_never_negative(reg, period, basis, rnd):
@@ -161,6 +163,7 @@ def test_covering_the_whole_period_counts_exactly_one(period, before, after):
     assert antal_forloeb(start, slut, period) == 1
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(registers(), periods())
 def test_matches_a_plain_python_day_count(reg, period):

@@ -8,9 +8,8 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-import xlwings_harness as h
-from xlwings_harness import server_flavour_only  # noqa: F401  (autouse fixture)
 
+from devsupport import xlwings_harness as h
 from jobstatus_xl import macros, sheets
 from jobstatus_xl.engine import pipeline
 from jobstatus_xl.engine.findings import InputError
@@ -20,9 +19,7 @@ USER_SHEET = "Mine noter"
 
 
 def test_runs_in_the_server_flavour():
-    def check():
-        assert "remote" in [e.name for e in h.xw.engines]
-    h.runs_in_the_server_flavour(__file__, check)
+    assert "remote" in [e.name for e in h.xw.engines]
 
 
 class Run:
@@ -80,14 +77,14 @@ def test_refresh_writes_every_owned_sheet_as_the_engine_computes_it():
     assert any(str(v).startswith("=WEIGHTED_ATTAINMENT(E5:E") for row in status for v in row)
 
 
-def test_refresh_reads_excel_values_as_the_csv_reader_does():
+def test_refresh_reads_excel_values_as_the_csv_reader_does(demo_result):
     """Dates read through xlwings (ISO strings from the client) must give the CSV path's figures."""
     run = demo_run()(macros.refresh_all)
-    from_csv = sheets.result_grids(pipeline.compute(pipeline.demo_input(), pipeline.DEMO_SETTINGS))
+    from_csv = sheets.result_grids(demo_result)
     for grid in from_csv:
         if grid.name in STATUS_SHEETS:
             assert run.on(grid.name, "setValues")[0].raw["values"] == h.padded(grid.cells), grid.name
-    assert run.returned.tidy.equals(pipeline.compute(pipeline.demo_input(), pipeline.DEMO_SETTINGS).tidy)
+    assert run.returned.tidy.equals(demo_result.tidy)
 
 
 def test_refresh_touches_no_input_sheet_and_no_sheet_a_user_added():
@@ -112,6 +109,7 @@ def count_reads(monkeypatch) -> list:
     return reads
 
 
+@pytest.mark.slow
 def test_round_trips_do_not_depend_on_the_number_of_forloeb(monkeypatch, record_property):
     counts = {}
     for n in (1_000, 100_000):
@@ -340,6 +338,7 @@ def test_validate_writes_only_the_kontrol_sheet():
     assert bad.alerts()[0].startswith("Inddata har fejl")
 
 
+@pytest.mark.slow
 def test_fill_demo_fills_empty_input_sheets_only():
     run = Run(sheets.template_grids(), extra_sheets=[USER_SHEET])(macros.fill_demo)
     assert run.returned == [sheets.SHEET_FORLOEB, sheets.SHEET_FLEKSJOB, sheets.SHEET_TIDLIGERE]
@@ -359,6 +358,7 @@ def test_fill_demo_fills_empty_input_sheets_only():
     assert "Ikke ændret, fordi arket allerede har data: Forløb, Fleksjob." in again.alerts()[0]
 
 
+@pytest.mark.slow
 def test_fill_demo_leaves_a_sheet_with_other_columns_alone_and_extends_the_excel_table():
     grids = sheets.template_grids()
     grids = [sheets.SheetGrid(g.name, [["mit", "eget", "layout"]]) if g.name == sheets.SHEET_FLEKSJOB else g for g in grids]
@@ -387,6 +387,7 @@ class SavedRun(Run):
         self.book = h.open_book(self.payload)
 
 
+@pytest.mark.slow
 def test_export_note_writes_the_note_next_to_the_workbook_and_says_where(tmp_path):
     import docx
     run = SavedRun(tmp_path / "status 2024.xlsm", h.demo_grids())(macros.export_note)
@@ -403,6 +404,7 @@ def test_export_note_writes_the_note_next_to_the_workbook_and_says_where(tmp_pat
     assert str(target) in run.alerts()[0]
 
 
+@pytest.mark.slow
 def test_export_note_never_overwrites_an_earlier_note(tmp_path):
     first = tmp_path / "status notat 2024.docx"
     first.write_bytes(b"rettet i haanden")

@@ -196,6 +196,7 @@ def test_words_follow_the_printed_figures():
     assert notat.changed(900, 900.2) == "uændret"
 
 
+@pytest.mark.slow
 def test_without_a_previous_year_the_note_says_it_does_not_compare():
     raw = demo_input()
     result = compute(RawInput(raw.forloeb, raw.fleksjob), DEMO_SETTINGS)
@@ -242,12 +243,14 @@ def test_appendix_names_the_tables_whose_printed_rows_do_not_add_up(demo):
     assert [r.cells[4].text for r in findings_table.rows[1:]] == [f.besked for f in result.findings]
 
 
+@pytest.mark.slow
 def test_two_charts_and_the_same_bytes_twice(demo):
     raw, result, doc = demo
     assert len(doc.inline_shapes) == 2
     assert notat.note_bytes(result, raw) == notat.note_bytes(result, raw)
 
 
+@pytest.mark.slow
 def test_cli_writes_the_note_and_never_over_an_existing_file(tmp_path, cli):
     out = tmp_path / "notat.docx"
     assert cli("notat", "--year", "2024", "--out", out).code == 0
@@ -261,6 +264,7 @@ def test_cli_writes_the_note_and_never_over_an_existing_file(tmp_path, cli):
     assert len(note_tables(docx.Document(str(out)))) == 9
 
 
+@pytest.mark.slow
 def test_pdf_without_libreoffice_says_how_to_get_one(tmp_path, monkeypatch, cli):
     monkeypatch.setattr(notat, "soffice", lambda: None)
     out = tmp_path / "notat.pdf"

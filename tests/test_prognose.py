@@ -73,6 +73,7 @@ def _eq(a, b, exact: bool) -> bool:
     return bool(np.allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True))
 
 
+@pytest.mark.slow
 @settings(**SETTINGS)
 @given(registers(), BASIS)
 def test_on_31_december_the_three_yearly_figures_are_the_status(reg, basis):
@@ -90,6 +91,7 @@ def test_on_31_december_the_three_yearly_figures_are_the_status(reg, basis):
     assert _eq(t["sikker_maalopfyldelse"], status["maalopfyldelse"], exact=True)
 
 
+@pytest.mark.slow
 @settings(**SETTINGS)
 @given(registers(), PR, BASIS)
 def test_sikker_is_the_status_without_the_later_starts_and_til_dato_is_status_to_pr(reg, pr, basis):
@@ -106,6 +108,7 @@ def test_sikker_is_the_status_without_the_later_starts_and_til_dato_is_status_to
     assert _eq(t["status_til_dato"], _status(raw, basis, end=pr)["status"], exact)
 
 
+@pytest.mark.slow
 @settings(**SETTINGS)
 @given(registers(), PR, BASIS)
 def test_forecast_never_below_sikker_and_inside_its_band(reg, pr, basis):
@@ -120,6 +123,7 @@ def test_forecast_never_below_sikker_and_inside_its_band(reg, pr, basis):
     assert (t["prognose_aarsstatus"] <= t["prognose_hoej"] + tol).all()
 
 
+@pytest.mark.slow
 @settings(**SETTINGS)
 @given(registers(), PR, BASIS)
 def test_months_weighted_by_their_days_average_to_the_year(reg, pr, basis):
@@ -197,6 +201,7 @@ def test_poisson_limits_match_tabled_garwood_limits():
     assert high == pytest.approx([2.9957, 4.7439, 6.2958, 16.962, 118.08], rel=1e-3)
 
 
+@pytest.mark.slow
 def test_default_status_date_is_the_last_start_in_the_year():
     rows = [("DEMO-P1", "BIF", "Virksomhedspraktik", "2024-01-01", "2024-12-31", ""),
             ("DEMO-P2", "BIF", "Virksomhedspraktik", "2024-05-17", "2024-11-30", ""),
@@ -206,9 +211,10 @@ def test_default_status_date_is_the_last_start_in_the_year():
     assert forecast(raw_of(rows, [("DEMO-F1", "SOF", "2024-06-02", "")]), Settings(2024)).status_date == dt.date(2024, 6, 2)
 
 
-def test_demo_forecast_at_year_end_reproduces_the_status():
+def test_demo_forecast_at_year_end_reproduces_the_status(demo_result):
     fc = forecast(demo_input(), Settings(2024))
-    status = compute(demo_input(), Settings(2024)).tidy
+    assert demo_result.settings == Settings(2024)
+    status = demo_result.tidy
     kk = fc.table[(fc.table["enhed"] == "KK") & (fc.table["linje"] == SAMLET)].iloc[0]
     assert fc.status_date == dt.date(2024, 12, 31)
     assert kk["prognose_aarsstatus"] == status.loc[(status["enhed"] == "KK") & (status["linje"] == SAMLET), "status"].iloc[0]
@@ -265,6 +271,7 @@ def test_a_forloeb_starting_on_the_status_date_is_known_and_one_starting_the_day
     assert t.loc[("SOF", "Fleksjob"), "sikker_aarsstatus"] == 1
 
 
+@pytest.mark.slow
 def test_backtest_script_runs_and_the_actual_year_end_is_never_below_sikker():
     """benchmarks/backtest_prognose.py on one seeded register: the same register for the same seed,
     and at every status date the actual year-end status is at least the `sikker` figure."""

@@ -78,6 +78,7 @@ def test_without_pr_the_last_start_in_the_year_is_used(cli):
     assert json.loads(p.out)["opgjort_pr"] == "2024-12-31"
 
 
+@pytest.mark.slow
 def test_a_workbook_brings_its_status_date_and_a_bad_one_is_a_finding_on_its_cell(cli, tmp_path):
     import openpyxl
 

@@ -11,13 +11,14 @@ import io
 
 import openpyxl
 import pytest
-import xlwings_harness as h
-from xlwings_harness import call_cell, one, serial
-from xlwings_harness import server_flavour_only  # noqa: F401  (autouse fixture)
 
+from devsupport import xlwings_harness as h
+from devsupport.xlwings_harness import call_cell, one, serial
 from jobstatus_xl import macros, sheets, udfs
 from jobstatus_xl.engine.pipeline import Settings, demo_input
 from jobstatus_xl.engine.prognose import forecast
+
+pytestmark = pytest.mark.slow   # the demo workbook written and refreshed: out of the inner loop
 
 PR = dt.date(2024, 6, 30)
 DEMO = demo_input()

@@ -17,6 +17,7 @@ import pytest
 from jobstatus_xl.engine.findings import InputError
 from jobstatus_xl.engine.register import map_columns
 from jobstatus_xl.readers import parse_csv, sniff_delimiter
+from zips import make_zip
 
 TEMPLATE = Path(__file__).parents[1] / "workbook_template.xlsm"
 
@@ -167,7 +168,7 @@ BAD_FILES = {
                              "Excel-projektmappe (.xlsx/.xlsm), der har fået et .csv-navn. Giv den filtypen .xlsx"),
     "krypteret xlsx omdøbt til .csv": (_encrypted_xlsx, "beskyttet med adgangskode (krypteret)"),
     "gammel .xls omdøbt til .csv": (_old_xls, "det gamle Excel-format (.xls)"),
-    "zip-pakke": (lambda: _zip_of({"a.txt": b"x"}), "en zip-pakke"),
+    "zip-pakke": (lambda: make_zip({"a.txt": b"x"}, zipfile.ZIP_STORED), "en zip-pakke"),
     "pdf": (lambda: b"%PDF-1.7\n" + bytes(range(256)), "en PDF-fil"),
     "tilfældige bytes": (lambda: random.Random(7).randbytes(4000), "binære data"),
     "en byte uden tegnsæt": (lambda: "id;forvaltning\nA1;Sø".encode("cp1252") + b"\x81" + b"\n", "byte nr. 21 (0x81) i linje 2"),
@@ -180,14 +181,6 @@ BAD_FILES = {
                                                 b'A2;BIF;L;01-01-2024;\nA3;BIF";L;01-01-2024;\n',
                                         "rækkerne derimellem ville gå tabt"),
 }
-
-
-def _zip_of(parts: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))

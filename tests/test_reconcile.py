@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 from jobstatus_xl import checks, xlsxguard
 from jobstatus_xl.checks import load_published
 from jobstatus_xl.engine.findings import InputError, looks_like_cpr
-from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
 from jobstatus_xl.engine.reconcile import (AFRUNDING, FEJL, FIELDS, Interval, PublishedTable, SchemeRow,
                                            dansk_tal, reconcile, round_half_away, rounding_interval)
 from jobstatus_xl.engine.rounding import excel_round
@@ -285,6 +284,7 @@ def hidden_values(schemes, units, weights):
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(hidden_year())
 def test_tables_printed_by_rounding_true_figures_are_never_a_fejl(year):
@@ -293,6 +293,7 @@ def test_tables_printed_by_rounding_true_figures_are_never_a_fejl(year):
     assert result.fejl == [], [a.besked for a in result.fejl]
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(hidden_year())
 def test_every_stated_interval_holds_the_hidden_value(year):
@@ -302,6 +303,7 @@ def test_every_stated_interval_holds_the_hidden_value(year):
         assert hidden[(a.enhed, a.felt)] in a.interval, (a.enhed, a.felt, a.interval.dansk(6), float(hidden[(a.enhed, a.felt)]))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(hidden_year(), st.data())
 def test_a_perturbed_count_is_always_a_fejl(year, data):
@@ -320,6 +322,7 @@ def test_a_perturbed_count_is_always_a_fejl(year, data):
     assert found[(2024, "KK", f"Antal forløb, {row.ordning} (sum af forvaltninger)")].alvor == FEJL
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.lists(st.floats(0, 500, allow_nan=False), min_size=7, max_size=7),
        st.lists(st.floats(0, 500, allow_nan=False), min_size=7, max_size=7),
@@ -396,10 +399,10 @@ def test_the_2024_note_has_no_other_findings(published):
     assert published.noter == ["2023: kun KK's tabel er trykt, så KK kan ikke afstemmes mod forvaltningerne."]
 
 
-def test_the_demo_registers_unrounded_figures_lie_in_every_stated_interval(published):
+def test_the_demo_registers_unrounded_figures_lie_in_every_stated_interval(published, demo_result):
     """The bundled register reproduces the note's figures: it is a witness that must lie inside each
     interval (an interval too narrow would exclude it)."""
-    result = compute(demo_input(), DEMO_SETTINGS)
+    result = demo_result
     tidy = result.tidy.set_index(["enhed", "linje"])
 
     def hidden(enhed, felt):
@@ -469,9 +472,9 @@ def test_a_workbook_with_the_note_typed_in_gives_the_same_findings(tmp_path):
     assert [a.as_dict() for a in from_book.afvigelser] == [a.as_dict() for a in reconcile(tables).afvigelser]
 
 
-def test_a_refreshed_workbook_reconciles_without_fejl(tmp_path):
+def test_a_refreshed_workbook_reconciles_without_fejl(tmp_path, demo_result):
     """The engine's own tables (unrounded values shown rounded) are consistent by construction."""
-    result = compute(demo_input(), DEMO_SETTINGS)
+    result = demo_result
     path = write_workbook(tmp_path / "opdateret.xlsm", [settings_grid(result.settings)] + result_grids(result))
     tables = load_published(path)
     assert [(t.aar, t.enhed) for t in tables] == [(2024, "KK"), (2023, "KK")] + [(2024, u) for u in UNITS]
@@ -483,11 +486,11 @@ def test_a_refreshed_workbook_reconciles_without_fejl(tmp_path):
     assert {(a.enhed, a.felt) for a in found.afrunding} >= {("KK", "Status, Løntilskud (sum af forvaltninger)")}
 
 
-def test_the_workbook_is_streamed_with_cached_values_by_the_shared_reader(tmp_path, monkeypatch):
+def test_the_workbook_is_streamed_with_cached_values_by_the_shared_reader(tmp_path, monkeypatch, demo_result):
     # The formula cells (totals, attainment) must count with the values Excel computed, read by the
     # one workbook reader `status` and `refresh` use -- never by loading the whole workbook.
     from jobstatus_xl.xlsx import reader
-    result = compute(demo_input(), DEMO_SETTINGS)
+    result = demo_result
     path = write_workbook(tmp_path / "opdateret.xlsx", result_grids(result))
     streamed = []
     real = reader.SheetReader.rows
@@ -560,17 +563,17 @@ def test_the_total_uncompressed_size_is_capped(tmp_path, monkeypatch):
         load_published(path)
 
 
-def test_an_oversized_status_sheet_is_refused(tmp_path, monkeypatch):
-    result = compute(demo_input(), DEMO_SETTINGS)
+def test_an_oversized_status_sheet_is_refused(tmp_path, monkeypatch, demo_result):
+    result = demo_result
     path = write_workbook(tmp_path / "opdateret.xlsx", result_grids(result))
     monkeypatch.setattr(checks, "MAX_STATUS_SHEET_BYTES", 100)
     with pytest.raises(InputError, match="statusark"):
         load_published(path)
 
 
-def test_xml_entity_expansion_is_refused_not_expanded(tmp_path):
+def test_xml_entity_expansion_is_refused_not_expanded(tmp_path, demo_result):
     """A 'billion laughs' workbook part: openpyxl parses with defusedxml, which refuses entities."""
-    result = compute(demo_input(), DEMO_SETTINGS)
+    result = demo_result
     good = write_workbook(tmp_path / "god.xlsx", result_grids(result))
     bomb = tmp_path / "latter.xlsx"
     laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -22,8 +21,10 @@ from jobstatus_xl import sheets, workbook, xlsxguard
 from jobstatus_xl.engine.pipeline import compute
 from jobstatus_xl.xlsx import atomic, owned, package, reader, sheetxml
 from libreoffice import convert, requires_libreoffice
-from test_workbook import (TEMPLATE, _zip, cells, expected_grids, filled_template, small_filled, with_user_sheet,
-                           zip_entries)
+from test_workbook import TEMPLATE, cells, expected_grids, filled_template, small_filled, with_user_sheet
+from zips import make_zip, zip_entries, zip_names
+
+pytestmark = pytest.mark.slow   # whole workbooks refreshed part by part, signals in subprocesses: out of the inner loop
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -34,11 +35,6 @@ XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
-
-
-def zip_names(data: bytes) -> list[str]:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return zf.namelist()
 
 
 def owned_parts(data: bytes) -> set[str]:
@@ -190,7 +186,7 @@ def rich_workbook() -> bytes:
         types = package.ensure_override(types, part.lstrip("/"), ct)
     types = types.replace(b"</Types>", b'<Default Extension="png" ContentType="image/png"/></Types>')
     entries["[Content_Types].xml"] = types
-    return _zip(entries)
+    return make_zip(entries)
 
 
 def test_content_openpyxl_drops_comes_through_byte_for_byte(tmp_path, cli):
@@ -239,7 +235,7 @@ def test_a_users_sheet_is_never_parsed(tmp_path):
     entries = zip_entries(with_user_sheet(small_filled()))
     part = workbook.sheet_parts(entries)["Mine noter"]
     entries[part] = b"<worksheet><sheetData><row r='1'><c r='A1'"     # broken on purpose
-    data = _zip(entries)
+    data = make_zip(entries)
     path = tmp_path / "status.xlsm"
     path.write_bytes(data)
     workbook.refresh_file(path)
@@ -280,7 +276,7 @@ def excel_layout(tmp_path: Path) -> bytes:
         if m:
             return (1, int(m.group(1)), "")
         return (2, 0, "docProps" in name and "z" + name or name)
-    return _zip({n: lo[n] for n in sorted(lo, key=rank)})
+    return make_zip({n: lo[n] for n in sorted(lo, key=rank)})
 
 
 @requires_libreoffice
@@ -367,7 +363,7 @@ def test_a_users_sheet_named_like_a_missing_owned_sheet_is_a_clear_refusal(tmp_p
     entries = zip_entries(small_filled())
     entries["xl/workbook.xml"] = entries["xl/workbook.xml"].replace(b'name="Kontrol"', b'name="KONTROL"')
     path = tmp_path / "status.xlsm"
-    path.write_bytes(_zip(entries))
+    path.write_bytes(make_zip(entries))
     before = path.read_bytes()
     code, _, err = cli("refresh", path)
     assert code == 2
@@ -529,7 +525,7 @@ def test_a_dtd_after_64_kb_of_core_xml_is_refused(tmp_path, cli):
     entries["docProps/core.xml"] = (b'<?xml version="1.0"?>' + b"<!-- " + b"x" * 70_000 + b" -->"
                                     + b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
     path = tmp_path / "status.xlsm"
-    path.write_bytes(_zip(entries))
+    path.write_bytes(make_zip(entries))
     before = path.read_bytes()
     code, _, err = cli("refresh", path)
     assert code == 2 and "DTD" in err and "docProps/core.xml" in err and "Traceback" not in err
@@ -541,7 +537,7 @@ def test_an_invalid_number_format_id_in_styles_is_no_traceback(tmp_path, cli):
     entries["xl/styles.xml"] = entries["xl/styles.xml"].replace(b'<xf numFmtId="0" fontId="1"', b'<xf numFmtId="9999" fontId="1"', 1)
     assert entries["xl/styles.xml"] != zip_entries(small_filled())["xl/styles.xml"]
     path = tmp_path / "status.xlsm"
-    path.write_bytes(_zip(entries))
+    path.write_bytes(make_zip(entries))
     code, out, err = cli("refresh", path)
     assert code == 0 and "Traceback" not in err, err
     code, out, err = cli("status", path)
@@ -607,7 +603,7 @@ def test_odd_cells_fall_back_to_lxml_and_read_the_same(monkeypatch):
            b'<c r="C2" t="str"><f t="shared" si="0">A1</f><v>L&#248;ntilskud</v></c><c r="D2" t="b"><v>1</v></c>'
            b'<c r="E2" t="e"><v>#N/A</v></c><c r="F2"><v>3.7E1</v></c></row>')
     entries[part] = re.sub(rb'<row r="2".*?</row>', odd, entries[part], count=1, flags=re.S)
-    data = _zip(entries)
+    data = make_zip(entries)
     fast, slow = _both_ways(data, monkeypatch)
     assert fast == slow
     assert fast[sheets.SHEET_FORLOEB][1] == ["SYNT-1", "BUF & co", "Løntilskud", True, "#N/A", 37.0]

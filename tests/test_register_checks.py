@@ -353,6 +353,7 @@ def fuzz_rows(width: int, max_rows: int = 12):
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @FUZZ
 @given(fuzz_rows(6), fuzz_rows(4, 4))
 def test_fuzz_compute_gives_a_result_or_an_input_error_never_a_traceback(forloeb, fleksjob):
@@ -370,6 +371,7 @@ def test_fuzz_compute_gives_a_result_or_an_input_error_never_a_traceback(forloeb
     assert np.all(np.isfinite(status) | np.isnan(status)) and np.nanmin(status, initial=0) >= 0
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(st.one_of(text, st.sampled_from(COLS + ["Startdato", "Forv", "timer"])), min_size=0, max_size=7,
                 unique=True), fuzz_rows(7, 3))
@@ -386,6 +388,7 @@ valid_date = st.one_of(dates.map(lambda d: d.isoformat()), dates.map(lambda d: d
                        dates.filter(lambda d: d >= dt.date(1927, 5, 18)).map(lambda d: (d - dt.date(1899, 12, 30)).days))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from(UNITS + ["bif", " sof ", "økf"]),
                           st.sampled_from(SCHEMES), valid_date, st.one_of(st.none(), valid_date)), max_size=25))
@@ -512,6 +515,7 @@ def big_register(n: int, seed: int = 7) -> tuple[pd.DataFrame, np.ndarray, np.nd
     return f, start, np.where(running, np.datetime64("NaT"), slut)
 
 
+@pytest.mark.slow
 def test_a_register_of_a_million_rows_goes_through_compute():
     """Scale in the normal suite: a million text rows, figures checked against plain numpy.
     (How fast is measured by `benchmarks/`, never asserted here.)"""
@@ -564,6 +568,7 @@ def _conflicts_by_hand(person, group, unit, s, e):
     return dup, hit
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pack_bits,chunk", [(62, 1 << 20), (62, 3), (0, 1 << 20)],
                          ids=["packed sort", "packed sort in slices of 3 rows", "exact path only"])
 @given(rows=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 1), st.integers(0, 30),
@@ -593,6 +598,7 @@ def test_copies_and_overlaps_match_a_brute_force_check(pack_bits, chunk, rows):
 _TEXT = st.text(alphabet=st.sampled_from(list("0123456789-# \t\u00a0AbNæ/!\x00\u0663\u2007")), max_size=16)
 
 
+@pytest.mark.slow
 @given(values=st.lists(st.one_of(_TEXT, st.sampled_from(["#N/A", " #REF!", "010190-1234", "0101901234",
                                                            "\u0660\u0661\u0660\u0661\u0669\u0660\u0661\u0662\u0663\u0664"])),
                        min_size=1, max_size=60, unique=True),

@@ -15,7 +15,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -32,7 +31,10 @@ from oletools.olevba import VBA_Parser
 from jobstatus_xl import sheets
 from jobstatus_xl.template import build
 from jobstatus_xl.template.vba_project import module_stream_text
-from libreoffice import SYSTEM_PYTHON, requires_libreoffice
+from libreoffice import LO_RECALC, SYSTEM_PYTHON, child_env, requires_libreoffice
+from zips import zip_entries
+
+pytestmark = pytest.mark.slow   # the template rebuilt and compared, xlwings' VBA generator: out of the inner loop
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook_template.xlsm"
@@ -57,11 +59,6 @@ def modules():
     return build.vba_modules(build.template_sheets_workbook().sheetnames, udf())
 
 
-def entries(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
-
-
 def olevba_modules(data: bytes) -> dict[str, str]:
     parser = VBA_Parser("workbook_template.xlsm", data=data)
     try:
@@ -77,7 +74,7 @@ def test_committed_template_is_what_the_sources_build():
     assert COMMITTED.is_file(), "workbook_template.xlsm is missing: run `jobstatus-xl build-template`"
     committed = COMMITTED.read_bytes()
     if committed != built():
-        old, new = entries(committed), entries(built())
+        old, new = zip_entries(committed), zip_entries(built())
         changed = sorted(n for n in old.keys() | new.keys() if old.get(n) != new.get(n))
         pytest.fail("workbook_template.xlsm differs from what its sources build (parts: "
                     f"{', '.join(changed)}). Run `jobstatus-xl build-template` and commit the result.")
@@ -206,7 +203,7 @@ def test_a_udf_argument_named_like_a_vba_keyword_stops_the_build(tmp_path, monke
 
 
 def ribbon_in_template() -> bytes:
-    return entries(built())[build.RIBBON_PART]
+    return zip_entries(built())[build.RIBBON_PART]
 
 
 def test_ribbon_validates_against_the_customui14_schema():
@@ -330,7 +327,7 @@ def test_openpyxl_reloads_with_the_vba_project_byte_for_byte(tmp_path):
     wb = openpyxl.load_workbook(io.BytesIO(built()), keep_vba=True)
     out = tmp_path / "resaved.xlsm"
     wb.save(out)
-    assert entries(out.read_bytes())["xl/vbaProject.bin"] == entries(built())["xl/vbaProject.bin"]
+    assert zip_entries(out.read_bytes())["xl/vbaProject.bin"] == zip_entries(built())["xl/vbaProject.bin"]
     again = openpyxl.load_workbook(out, keep_vba=True)
     assert [ws.sheet_properties.codeName for ws in again.worksheets] == \
         [ws.sheet_properties.codeName for ws in wb.worksheets]
@@ -357,9 +354,8 @@ def test_formula_check_can_fail():
     assert unknown_functions(["=MAALOPFYLDELSE(C5,D5)", "=SUM(A1)"]) == {"MAALOPFYLDELSE"}
 
 
-def test_status_sheet_formulas_name_only_udfs_or_excel_builtins():
-    from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
-    grids = sheets.result_grids(compute(demo_input(), DEMO_SETTINGS)) + sheets.template_grids()
+def test_status_sheet_formulas_name_only_udfs_or_excel_builtins(demo_result):
+    grids = sheets.result_grids(demo_result) + sheets.template_grids()
     formulas = [v for g in grids for row in g.cells for v in row if isinstance(v, str) and v.startswith("=")]
     assert any("ATTAINMENT(" in f for f in formulas) and any("WEIGHTED_ATTAINMENT(" in f for f in formulas)
     assert unknown_functions(formulas) == set()
@@ -415,16 +411,14 @@ def libreoffice_probe(path: Path, tmp_path: Path) -> dict:
     script = tmp_path / "lo_probe.py"
     script.write_text(LO_PROBE, encoding="utf-8")
     out = tmp_path / "probe.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    done = subprocess.run([SYSTEM_PYTHON, "-I", str(script), str(path), str(out), str(Path(__file__).parent)],
-                          env=env, capture_output=True, text=True, timeout=300, start_new_session=True)
+    done = subprocess.run([SYSTEM_PYTHON, "-I", str(script), str(path), str(out), str(LO_RECALC.parent)],
+                          env=child_env(), capture_output=True, text=True, timeout=300, start_new_session=True)
     assert out.is_file(), f"LibreOffice probe failed ({done.returncode}): {done.stderr}"
     return json.loads(out.read_text(encoding="utf-8"))
 
 
 def libreoffice_vba(path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    done = subprocess.run([SYSTEM_PYTHON, "-I", str(LO_VBA_LIST), str(path)], env=env, capture_output=True,
+    done = subprocess.run([SYSTEM_PYTHON, "-I", str(LO_VBA_LIST), str(path)], env=child_env(), capture_output=True,
                           text=True, timeout=300, start_new_session=True)
     assert done.stdout.strip(), f"lo_vba_list failed ({done.returncode}): {done.stderr}"
     return json.loads(done.stdout)

@@ -14,10 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
-import xlwings_harness as h
-from xlwings_harness import call_cell, call_udf, col, excel_error, formatted_date, one, serial
-from xlwings_harness import fresh_udfcache, server_flavour_only  # noqa: F401  (fixtures)
 
+from devsupport import xlwings_harness as h
+from devsupport.xlwings_harness import call_cell, call_udf, col, excel_error, formatted_date, one, serial
 from jobstatus_xl import udfcache, udfs
 from jobstatus_xl import xlconvert as xc
 from jobstatus_xl.engine.findings import InputError
@@ -35,7 +34,7 @@ DEC = one(serial("2024-12-31"))
 
 
 def test_runs_in_the_server_flavour():
-    h.runs_in_the_server_flavour(__file__, lambda: None)
+    assert "remote" in [e.name for e in h.xw.engines]
 
 
 @pytest.fixture(autouse=True)
@@ -109,6 +108,7 @@ def test_tabel_1_from_the_functions_is_the_status_commands(monkeypatch):
     assert passes.calls == 2                                # one pass over each table for 56 cells
 
 
+@pytest.mark.slow
 def test_without_the_cache_the_figures_and_messages_are_the_same(monkeypatch):
     cached = sheet(columns(FORLOEB), fleks=fleks_columns(FLEKS))
     bad = columns(FORLOEB)
@@ -207,6 +207,7 @@ def test_the_same_values_in_another_form_give_the_same_figures():
 
 # ---------------------------------------------------------------- errors: the same message in every cell, every time
 
+@pytest.mark.slow
 def test_an_error_in_the_register_gives_the_same_message_before_and_after_a_cached_success():
     bad = columns(FORLOEB)
     bad[3][6] = [serial("2020-01-01")]                      # row 7: slut before start
@@ -281,6 +282,7 @@ def test_fingerprints_tell_types_and_values_apart():
     assert fp([[1.0]], [[2.0]]) != fp([[1.0], [2.0]])
 
 
+@pytest.mark.slow
 def test_calls_from_several_threads_share_one_pass_and_agree(monkeypatch):
     """xlwings Server may run calls concurrently: one pass over the table, the same figures."""
     passes = Counting(monkeypatch)

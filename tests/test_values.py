@@ -324,12 +324,12 @@ def test_settings_dates_far_in_the_future_are_read():
     assert sheets.settings_from_grid(grid).end == dt.date(9999, 12, 31)
 
 
-def test_check_with_nothing_to_reconcile_is_a_fejl(tmp_path, capsys):
-    from jobstatus_xl import checks, cli
+def test_check_with_nothing_to_reconcile_is_a_fejl(tmp_path, cli):
+    from jobstatus_xl import checks
     (tmp_path / checks.ROWS_FILE).write_text("aar;enhed;ordning;status;antal_forloeb\n", encoding="utf-8")
     (tmp_path / checks.TOTALS_FILE).write_text("aar;enhed\n", encoding="utf-8")
-    assert cli.main(["check", str(tmp_path)]) == 2
-    assert "intet at afstemme" in capsys.readouterr().err
+    done = cli("check", tmp_path)
+    assert done.code == 2 and "intet at afstemme" in done.err
 
 
 def test_cli_flags_use_the_one_date_and_year_reader(capsys):
@@ -340,10 +340,9 @@ def test_cli_flags_use_the_one_date_and_year_reader(capsys):
         cli.build_parser().parse_args(["status", "--year", "2024,5"])
 
 
-def test_the_cli_refuses_a_period_reaching_into_the_next_year(tmp_path, capsys):
-    from jobstatus_xl import cli
-    assert cli.main(["status", "--year", "2024", "--to", "2025-03-31"]) == 2
-    assert "ligger ikke inden for opgørelsesåret 2024" in capsys.readouterr().err
+def test_the_cli_refuses_a_period_reaching_into_the_next_year(cli):
+    done = cli("status", "--year", "2024", "--to", "2025-03-31")
+    assert done.code == 2 and "ligger ikke inden for opgørelsesåret 2024" in done.err
 
 
 def test_a_csv_header_given_twice_is_a_fejl(tmp_path):

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import xlwings_harness as h
+from devsupport import xlwings_harness as h
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from xlwings_harness import call_cell, col, one, serial
-from xlwings_harness import server_flavour_only  # noqa: F401  (autouse fixture)
 
+from devsupport.xlwings_harness import call_cell, col, one, serial
 from jobstatus_xl import checks, macros, sheets, udfs
 from jobstatus_xl.engine import values as v
 from jobstatus_xl.engine.pipeline import compute
@@ -30,9 +29,7 @@ PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 
 def test_runs_in_the_server_flavour():
-    def check():
-        assert "remote" in [e.name for e in h.xw.engines]
-    h.runs_in_the_server_flavour(__file__, check)
+    assert "remote" in [e.name for e in h.xw.engines]
 
 
 # ---------------------------------------------------------------- how Danes and their systems write values
@@ -141,6 +138,7 @@ def sof(result, line="Løntilskud", field="status") -> float:
 
 # ---------------------------------------------------------------- the properties
 
+@pytest.mark.slow
 @PROPERTY
 @given(ends)
 def test_an_end_date_reads_the_same_on_every_path(tmp_path_factory, drawn):
@@ -159,6 +157,7 @@ def test_an_end_date_reads_the_same_on_every_path(tmp_path_factory, drawn):
     assert got == pytest.approx(expected, abs=1e-15)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(wholes)
 def test_a_whole_number_reads_the_same_on_every_path(tmp_path_factory, drawn):
@@ -183,6 +182,7 @@ def test_a_whole_number_reads_the_same_on_every_path(tmp_path_factory, drawn):
         assert got == n
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(decimals)
 def test_a_decimal_figure_reads_the_same_on_every_path(tmp_path_factory, drawn):

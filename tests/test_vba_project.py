@@ -13,7 +13,6 @@ import json
 import os
 import random
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -40,13 +39,13 @@ from jobstatus_xl.template.vba_project import (
     module_stream_text,
     modules_from_files,
 )
+from libreoffice import SYSTEM_PYTHON, child_env, requires_libreoffice
 
 XLWINGS_DIR = Path(os.path.dirname(xlwings.__file__))
 QUICKSTART = XLWINGS_DIR / "quickstart_standalone.xlsm"
 XLWINGS_BAS = XLWINGS_DIR / "xlwings.bas"
 DICTIONARY_CLS = XLWINGS_DIR / "addin" / "Dictionary.cls"
 LO_VBA_LIST = Path(__file__).with_name("lo_vba_list.py")
-SYSTEM_PYTHON = "/usr/bin/python3"
 STUB = bytes.fromhex("CC61FFFF000100")
 
 
@@ -594,6 +593,7 @@ def test_olevba_returns_every_module_exactly(container):
     assert found["Taeller.cls"] == CLASS_STREAM
 
 
+@pytest.mark.slow
 def test_builds_are_byte_identical():
     assert build_vba_project(SAMPLE_MODULES) == build_vba_project(list(SAMPLE_MODULES))
     assert _xlsm(build_vba_project(SAMPLE_MODULES)) != b""
@@ -654,24 +654,6 @@ def test_inject_vba_project_makes_a_macro_enabled_package():
 # ---------------------------------------------------------------------------------------------
 
 
-def _libreoffice_missing() -> str:
-    if shutil.which("soffice") is None:
-        return "LibreOffice not installed: no `soffice` on PATH"
-    try:
-        probe = subprocess.run([SYSTEM_PYTHON, "-I", "-c", "import uno"], capture_output=True,
-                               env=_system_python_env(), timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"cannot run {SYSTEM_PYTHON}: {exc}"
-    if probe.returncode != 0:
-        return f"`{SYSTEM_PYTHON} -c 'import uno'` failed: install python3-uno"
-    return ""
-
-
-def _system_python_env() -> dict[str, str]:
-    # The project's PYTHONPATH/PYTHONHOME must not leak into Debian's python.
-    return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-
-
 def _lo_body(source: str) -> str:
     """LibreOffice's module text without the lines its VBA import puts in front."""
     lines = source.split("\n")
@@ -681,15 +663,12 @@ def _lo_body(source: str) -> str:
     return "\n".join(lines).rstrip("\n")
 
 
-@pytest.mark.libreoffice
+@requires_libreoffice
 def test_libreoffice_lists_every_module_with_its_type(tmp_path):
-    reason = _libreoffice_missing()
-    if reason:
-        pytest.skip(reason)
     workbook = tmp_path / "sample.xlsm"
     workbook.write_bytes(_xlsm(build_vba_project(SAMPLE_MODULES)))
     run = subprocess.run([SYSTEM_PYTHON, "-I", str(LO_VBA_LIST), str(workbook)],
-                         capture_output=True, text=True, env=_system_python_env(), timeout=300)
+                         capture_output=True, text=True, env=child_env(), timeout=300)
     # LibreOffice may crash while shutting down; the harness prints its JSON before that.
     assert run.stdout.strip(), f"no output (exit {run.returncode}): {run.stderr[-2000:]}"
     listed = json.loads(run.stdout.strip().splitlines()[-1])

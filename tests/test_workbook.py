@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,10 +23,13 @@ from hypothesis import strategies as st
 from jobstatus_xl import sheets, workbook, xlsxguard
 from jobstatus_xl.xlsx import atomic, owned, package, reader, sheetxml, verify
 from jobstatus_xl.engine.findings import InputError
-from jobstatus_xl.engine.pipeline import DEMO_SETTINGS, compute, demo_input
+from jobstatus_xl.engine.pipeline import compute
 from libreoffice import convert_to_pdf, requires_libreoffice
 from test_template import (assert_libreoffice_sees_the_layout, assert_libreoffice_sees_the_vba_project,
                            libreoffice_probe, libreoffice_vba, modules)
+from zips import make_zip, replace_part, rezip, zip_entries
+
+pytestmark = pytest.mark.slow   # whole workbooks written, refreshed and read back: out of the inner loop
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook_template.xlsm"
@@ -95,19 +97,6 @@ def with_user_sheet(data: bytes) -> bytes:
     return rezip(saved, entries)
 
 
-def zip_entries(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
-
-
-def rezip(original: bytes, entries: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(original)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(info, entries[info.filename])
-    return out.getvalue()
-
-
 def _comparable(value):
     """Array and data-table formulas are objects without equality in openpyxl: compare their parts."""
     if isinstance(value, openpyxl.worksheet.formula.ArrayFormula):
@@ -151,13 +140,24 @@ def structure(data: bytes) -> dict:
 # ---------------------------------------------------------------- reading
 
 
-def test_reading_the_demo_workbook_gives_the_demo_input():
+def test_a_column_is_typed_as_each_of_its_cells_would_be():
+    # fill_input_tables reads a date column's distinct texts in one call; it must be `_typed` cell by cell
+    values = ["2024-01-05", " 05-01-2024 ", "", None, float("nan"), "#N/A", "#VALUE!", "abc", "31/12/2024",
+              "45000", "2024-02-30", "1.1.2024", "TRUE", "  ", "10000", "01-13-2024", "2024-1-5", "2024-01-05"]
+    for column in ("start", "slut", "timer_pr_uge", "aar", "id"):
+        one_by_one = [workbook._typed(column, v) for v in values]
+        together = workbook._typed_column(column, values)
+        assert [(type(v), v) for v in together] == [(type(v), v) for v in one_by_one], column
+    assert workbook._typed_column("start", values)[:3] == [dt.date(2024, 1, 5), dt.date(2024, 1, 5), None]
+
+
+def test_reading_the_demo_workbook_gives_the_demo_input(demo_result):
     raw, got_settings = workbook.read_workbook_input(filled_template())
     assert got_settings.year == 2024 and got_settings.basis == "kalenderdage"
     from_sheets = compute(raw, got_settings).tidy
-    from_csv = compute(demo_input(), DEMO_SETTINGS).tidy
+    from_csv = demo_result.tidy
     assert from_sheets.equals(from_csv)
-    assert len(workbook.read_workbook(io.BytesIO(filled_template()).getvalue()).forloeb.frame) == 3708
+    assert len(raw.forloeb.frame) == 3708
 
 
 # ---------------------------------------------------------------- refresh: figures and cached values
@@ -383,20 +383,6 @@ def test_bad_input_exits_2_and_writes_only_the_kontrol_sheet(tmp_path, cli):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["status.xlsm"]
 
 
-def _zip(files: dict[str, bytes], compress=zipfile.ZIP_DEFLATED) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compress) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return out.getvalue()
-
-
-def _replace_part(data: bytes, part: str, new: bytes) -> bytes:
-    entries = zip_entries(data)
-    entries[part] = new
-    return rezip(data, entries)
-
-
 BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
                   b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
                   b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
@@ -405,12 +391,12 @@ BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
 MALFORMED = {
     "not a zip": (lambda: b"id;forvaltning\n1;BIF\n", "ikke en Excel-projektmappe"),
     "truncated": (lambda: TEMPLATE.read_bytes()[: len(TEMPLATE.read_bytes()) * 2 // 3], "ikke en Excel-projektmappe"),
-    "zip without a workbook": (lambda: _zip({"hej.txt": b"hej"}), "xl/workbook.xml mangler"),
-    "zip bomb": (lambda: _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+    "zip without a workbook": (lambda: make_zip({"hej.txt": b"hej"}), "xl/workbook.xml mangler"),
+    "zip bomb": (lambda: make_zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
                                "xl/worksheets/sheet1.xml": b"\0" * 30_000_000}), "zip-bombe"),
-    "broken sheet xml": (lambda: _replace_part(small_filled(), "xl/worksheets/sheet2.xml",
+    "broken sheet xml": (lambda: replace_part(small_filled(), "xl/worksheets/sheet2.xml",
                                                b"<worksheet><sheetData><row r='1'><c"), "kan ikke læses"),
-    "xml entity bomb": (lambda: _replace_part(TEMPLATE.read_bytes(), "xl/workbook.xml", BILLION_LAUGHS),
+    "xml entity bomb": (lambda: replace_part(TEMPLATE.read_bytes(), "xl/workbook.xml", BILLION_LAUGHS),
                         "afvises af sikkerhedshensyn"),
 }
 
@@ -596,7 +582,7 @@ def test_without_cached_values_libreoffice_would_not_show_the_figures(tmp_path, 
     part = workbook.sheet_parts(entries)["Tabel 1"]
     stripped = re.sub(rb"(</f>)<v>[^<]*</v>", rb"\1<v></v>", entries[part])
     path = tmp_path / "demo.xlsm"
-    path.write_bytes(_replace_part(data, part, stripped))
+    path.write_bytes(replace_part(data, part, stripped))
     pages = _pdf_pages(convert_to_pdf(path, tmp_path / "pdf"))
     text = pages[_tabel1_page(pages) - 1]
     assert "84 pct." not in text and "97 pct." not in text

@@ -3,22 +3,12 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 
 from jobstatus_xl import workbook, xlsxguard
 from jobstatus_xl.checks import load_published
 from jobstatus_xl.engine.findings import InputError
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return out.getvalue()
+from zips import make_zip
 
 
 MINIMAL = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
@@ -34,7 +24,7 @@ HOSTILE = {
 @pytest.mark.parametrize("case", HOSTILE)
 def test_refresh_and_check_refuse_the_same_files_alike(case, tmp_path):
     files, message = HOSTILE[case]
-    data = _zip(files) if files is not None else b"id;forvaltning\n1;BIF\n"
+    data = make_zip(files) if files is not None else b"id;forvaltning\n1;BIF\n"
     path = tmp_path / "status.xlsx"
     path.write_bytes(data)
     seen = []
@@ -48,7 +38,7 @@ def test_refresh_and_check_refuse_the_same_files_alike(case, tmp_path):
 
 def test_the_guard_takes_a_path_or_bytes_alike(tmp_path, monkeypatch):
     path = tmp_path / "stor.xlsx"
-    path.write_bytes(_zip(MINIMAL))
+    path.write_bytes(make_zip(MINIMAL))
     assert xlsxguard.check_package(path, path.name) == xlsxguard.check_package(path.read_bytes(), path.name)
     monkeypatch.setattr(xlsxguard, "MAX_FILE_BYTES", 10)
     for source in (path, path.read_bytes()):

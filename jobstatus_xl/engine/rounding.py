@@ -8,8 +8,6 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-import numpy as np
-
 # Excel works to 15 significant digits: 2.675 is stored as 2.67499999999999982236431605997495353221893310546875
 # in binary, but Excel sees 2.675 and ROUND(2.675; 2) gives 2.68. Rounding to 15 significant
 # digits first removes such binary noise without touching genuine digits (a relative nudge
@@ -25,12 +23,6 @@ def excel_round(x: float, digits: int = 0) -> float:
     y = float(f"{abs(x) * scale:.{_SIGNIFICANT}g}")
     y = math.floor(y + 0.5)
     return math.copysign(y / scale, x) if y else 0.0
-
-
-def excel_round_array(x, digits: int = 0) -> np.ndarray:
-    """`excel_round` over an array; NaN stays NaN. Used on table-sized arrays, not registers."""
-    arr = np.asarray(x, dtype=float)
-    return np.array([excel_round(v, digits) for v in arr.ravel()], dtype=float).reshape(arr.shape)
 
 
 def whole(x: float) -> int:

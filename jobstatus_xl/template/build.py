@@ -41,7 +41,8 @@ from ..sheets import (FMT_PCT, INPUT_COLUMNS, INPUT_TABLE_NAMES, OVERVIEW, SETTI
                       settings_row, template_grids)
 from ..sheets import (MONTH_COL, MONTH_HEADER, PROGNOSE_UNITS, PROGNOSE_WIDTH, SHEET_PROGNOSE, a1,
                       month_block_row)
-from ..workbook import add_relationship, style_sheet, write_grid
+from ..xlsx.package import add_relationship
+from ..xlsx.style import style_sheet, write_grid
 from .vba_project import VbaModule, build_vba_project, inject_vba_project, modules_from_files
 
 HERE = Path(__file__).resolve().parent
@@ -588,7 +589,7 @@ def build_template_bytes(udf: UdfVba | None = None) -> bytes:
 
 
 def build_template(out=Path(TEMPLATE_NAME)) -> Path:
-    from ..workbook import atomic_write
+    from ..xlsx.atomic import atomic_write
     out = Path(out)
     atomic_write(out, build_template_bytes())
     return out

@@ -1,13 +1,13 @@
 """xlwings' own machinery without Excel: UDF calls shaped as Excel's add-in sends them, and
-workbooks as `xlwings.Book(json=...)`, whose every write is recorded as an action.
+workbooks as `xlwings.Book(json=...)`, whose every write is recorded as an action. Used by the
+tests and by benchmarks/roundtrips.py and udfs_bench.py.
 
 xlwings chooses its UDF decorators (no-ops on Linux, or the server flavour) and registers its
 remote engine once, when it is first imported; both need XLWINGS_ON_SERVER / XLWINGS_LICENSE_KEY
-set before that. Importing this module sets them for that first import and then restores the
-environment (so subprocesses of other tests are unaffected). If xlwings was already imported
-without them (another test module came first), SERVER_FLAVOUR is False and the test modules
-re-run themselves in a fresh process with `rerun_in_server_process`. A line at the top of
-tests/conftest.py setting the two variables would make the re-run unnecessary.
+set before that. tests/conftest.py sets them before any test module is imported; elsewhere (the
+benchmarks) importing this module first sets them for xlwings' first import and then restores the
+environment. If xlwings was already imported without them, importing this module fails: nothing
+here works with xlwings' classic flavour.
 """
 
 from __future__ import annotations
@@ -16,18 +16,14 @@ import asyncio
 import datetime as dt
 import importlib.util
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 SERVER_ENV = {"XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial"}
-RERUN_MARK = "JOBSTATUS_XL_SERVER_RERUN"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _first_import_as_server() -> None:
@@ -59,33 +55,14 @@ if importlib.util.find_spec("pyodide") is None:
     sys.modules.setdefault("pyodide", None)
 
 SERVER_FLAVOUR = bool(getattr(xw, "on_server", False)) and "remote" in [e.name for e in xw.engines]
+if not SERVER_FLAVOUR:
+    raise ImportError("xlwings was imported before devsupport.xlwings_harness without XLWINGS_ON_SERVER=true: "
+                      "its remote engine (xlwings' server flavour) is missing in this process")
 
-if SERVER_FLAVOUR:
-    from xlwings.server import custom_functions_call, custom_functions_meta  # noqa: E402,F401
+from xlwings.server import custom_functions_call, custom_functions_meta  # noqa: E402,F401
 
 from jobstatus_xl import sheets  # noqa: E402
 from jobstatus_xl.engine import pipeline  # noqa: E402
-
-
-def rerun_in_server_process(test_file: str | Path) -> None:
-    """Run a test module in a fresh interpreter with the server environment; fail with its output."""
-    if os.environ.get(RERUN_MARK):
-        raise RuntimeError("xlwings is not in server flavour even in a fresh process: something imported it "
-                           "before tests/xlwings_harness.py with other settings.")
-    env = {**os.environ, **SERVER_ENV, RERUN_MARK: "1"}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, f"re-run in a server-flavour process failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
-
-
-@pytest.fixture
-def fresh_udfcache():
-    """The worksheet functions' shared cache (jobstatus_xl/udfcache.py) empty and at its default
-    sizes before and after the test (a module makes it autouse by wrapping it)."""
-    from jobstatus_xl import udfcache
-    udfcache.configure()
-    yield
-    udfcache.configure()
 
 
 def table_range(frame: pd.DataFrame, date_cols=("start", "slut")) -> list[list]:
@@ -96,25 +73,6 @@ def table_range(frame: pd.DataFrame, date_cols=("start", "slut")) -> list[list]:
         rows.append([(serial(v) if v else None) if c in date_cols else (v if v != "" else None)
                      for c, v in zip(frame.columns, rec)])
     return rows
-
-
-@pytest.fixture(autouse=True)
-def server_flavour_only(request):
-    """Autouse in a module that imports it: every test but `test_runs_in_the_server_flavour` skips
-    when xlwings was imported without its remote engine in this process; that test (see
-    `runs_in_the_server_flavour`) then runs the whole module again in a fresh one."""
-    if not SERVER_FLAVOUR and request.node.originalname != "test_runs_in_the_server_flavour":
-        pytest.skip("xlwings was imported without its remote engine in this process; "
-                    "test_runs_in_the_server_flavour runs this module again in a fresh one")
-
-
-def runs_in_the_server_flavour(test_file: str | Path, check) -> None:
-    """The body of a module's `test_runs_in_the_server_flavour`: `check()` here, or the module again
-    in a fresh server-flavour process."""
-    if not SERVER_FLAVOUR:
-        rerun_in_server_process(test_file)
-    else:
-        check()
 
 
 # ---------------------------------------------------------------- UDFs, as Excel's add-in calls them

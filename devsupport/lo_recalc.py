@@ -1,9 +1,10 @@
 """Recalculate a workbook in headless LibreOffice and dump every sheet's values as JSON.
 
 Standalone: run by Debian's /usr/bin/python3 (the only interpreter that can import `uno`), never
-imported by the test suite. `tests/libreoffice.py` is the pytest-side wrapper.
+imported by the project's python. `devsupport/libreoffice.py` runs it (`recalculate`), and
+benchmarks/lo_uno.py and a probe in tests/test_template.py reuse its soffice handling.
 
-    /usr/bin/python3 tests/lo_recalc.py WORKBOOK OUT.json [--soffice PATH] [--timeout SECONDS]
+    /usr/bin/python3 devsupport/lo_recalc.py WORKBOOK OUT.json [--soffice PATH] [--timeout SECONDS]
 
 OUT.json: {"complete": true, "sheets": {name: [[value, ...], ...]}, "seconds": {...}}. Rows run
 from A1 to the used area's end (an empty sheet gives []). Numbers (dates too: serial numbers) are
