@@ -18,10 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobstatus_xl import report
+from jobstatus_xl.engine.conflicts import NAT as _NAT, conflicts
 from jobstatus_xl.engine.findings import ADVARSEL, FEJL, Finding, InputError, looks_like_cpr
 from jobstatus_xl.engine.periods import Period
 from jobstatus_xl.engine.pipeline import RawInput, Result, Settings, Table, compute
-from jobstatus_xl.engine.register import _NAT, parse_register
+from jobstatus_xl.engine.register import parse_register
 from jobstatus_xl.engine.status import aggregate
 from jobstatus_xl.engine.rules import load_rules
 from jobstatus_xl.sheets import findings_grid
@@ -575,18 +576,13 @@ def _conflicts_by_hand(person, group, unit, s, e):
                                st.one_of(st.none(), st.integers(0, 12))), min_size=0, max_size=40))
 @settings(max_examples=300, deadline=None)
 def test_copies_and_overlaps_match_a_brute_force_check(pack_bits, chunk, rows):
-    import jobstatus_xl.engine.register as register
     person = np.array([r[0] for r in rows], dtype=np.int64)
     group = np.array([r[1] for r in rows], dtype=np.int64)
     unit = np.array([r[2] for r in rows], dtype=np.int64)
     s = np.array([r[3] for r in rows], dtype=np.int64) + 19000
     e = np.array([_NAT if r[4] is None else r[3] + 19000 + r[4] for r in rows], dtype=np.int64)
-    saved = register._PACK_BITS, register._CHUNK_ROWS
-    register._PACK_BITS, register._CHUNK_ROWS = pack_bits, chunk
-    try:
-        dup, pairs = register._conflicts(person, group, unit, s, e)
-    finally:
-        register._PACK_BITS, register._CHUNK_ROWS = saved
+    found = conflicts(person, group, unit, s, e, pack_bits=pack_bits, chunk_rows=chunk)
+    dup, pairs = found.copies, found.overlaps
     want_dup, want_hit = _conflicts_by_hand(person, group, unit, s, e)
     assert set(dup.tolist()) == want_dup
     assert {b for _, b in pairs} == want_hit
@@ -609,15 +605,15 @@ def test_the_bulk_text_prefilter_never_misses_a_value_the_exact_checks_flag(valu
     # text alone takes the bulk byte scan; numbers and datetimes among the text (as a sheet column
     # may hold) are decided by type
     from jobstatus_xl.engine.findings import is_excel_error, looks_like_cpr
-    from jobstatus_xl.engine.register import _text_candidates
+    from jobstatus_xl.engine.factorize import text_prefilter
     for column in (values, values + others):
-        blank, err, cpr, strip = _text_candidates(np.array(column, dtype=object))
+        may = text_prefilter(np.array(column, dtype=object))
         for i, v in enumerate(column):
             text = isinstance(v, str)
-            assert blank[i] or not (text and not v.strip()), v
-            assert err[i] or not is_excel_error(v), v
-            assert cpr[i] or not looks_like_cpr(v), v
-            assert strip[i] or (text and v.strip() == v), v
+            assert may.maybe_blank[i] or not (text and not v.strip()), v
+            assert may.maybe_error[i] or not is_excel_error(v), v
+            assert may.maybe_cpr[i] or not looks_like_cpr(v), v
+            assert may.needs_strip[i] or (text and v.strip() == v), v
 
 
 def test_typed_columns_give_the_same_findings_and_figures_as_text_columns():

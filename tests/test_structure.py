@@ -156,9 +156,6 @@ def test_no_import_cycle_outside_the_engine():
     assert not found, "import cycles:\n" + "\n".join(found)
 
 
-@pytest.mark.xfail(strict=True, reason="engine cycle jobstatus_xl.engine.pipeline -> jobstatus_xl.engine.prognose "
-                                       "-> jobstatus_xl.engine.pipeline (pipeline.compute imports prognose lazily); "
-                                       "being removed on the engine branch: drop this xfail when it is merged")
 def test_no_import_cycle_in_the_engine():
     found = _cycles_in_the_engine()
     assert not found, "import cycles:\n" + "\n".join(found)

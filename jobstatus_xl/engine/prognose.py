@@ -52,10 +52,11 @@ import pandas as pd
 
 from .findings import ADVARSEL, FEJL, Finding, InputError
 from .helaarspersoner import _as_days, clipped, days_in_period, employed_in, shares
+from .inputs import Parsed, RawInput, Settings, parse_input
 from .periods import Period
-from .pipeline import Parsed, RawInput, Settings, parse_input
+from .register import Register
 from .rules import KK, YearRules
-from .status import SAMLET, SAMLET_MAAL, Aggregates, Register, aggregate, compute_status
+from .status import SAMLET, SAMLET_MAAL, Aggregates, aggregate, compute_status
 
 # The CLI's csv columns (issue 13), in order; `Forecast.table` has these and a few more.
 CSV_COLUMNS = ["aar", "enhed", "linje", "status_til_dato", "sikker_aarsstatus", "prognose_aarsstatus",

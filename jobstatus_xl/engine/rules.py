@@ -79,7 +79,7 @@ class YearRules:
 
 def all_schemes() -> tuple[str, ...]:
     """Every scheme of every bundled year, in the data's order: a scheme that is not in this year's
-    group (Nytteindsats in 2024) is known, so a row of it is "not counted this year", not "unknown"."""
+    group (one an earlier year counted) is known, so a row of it is "not counted this year", not "unknown"."""
     return tuple(dict.fromkeys(_read_bundled("years/ordninger.csv")["ordning"]))
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .helaarspersoner import Basis, _as_days, clipped, days_counted, days_in_period, employed_in, shares
 from .periods import Period
+from .register import Register
 from .rules import KK, UNIT_NAMES, YearRules
 from .values import FRACTIONAL, WHOLE, numbers_of
 
@@ -21,23 +22,6 @@ TIDY_COLUMNS = ["aar", "enhed", "linje", "status", "maaltal", "maalopfyldelse", 
 SAMLET = "Samlet"
 SAMLET_MAAL = "Samlet målopfyldelse"
 FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]
-
-
-@dataclass(frozen=True)
-class Register:
-    """The input: forløb and fleksjob employment (or fleksjob headcounts given directly).
-
-    forloeb: id, forvaltning, ordning, start, slut (NaT = running), timer_pr_uge (float, may be NaN)
-    fleksjob: id, forvaltning, start, slut — employment spells; or None
-    From `parse_register`: id is a person number (int64, one per distinct id), forvaltning and
-    ordning are categoricals of the valid names, so `aggregate` groups on integer codes; plain
-    object columns work too (they are factorized).
-    fleksjob_antal: enhed -> headcount in the reference month, when spells are not available
-    """
-
-    forloeb: pd.DataFrame
-    fleksjob: pd.DataFrame | None = None
-    fleksjob_antal: pd.Series | None = None
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,23 @@ def restore_package(original: bytes, saved: bytes, cached: dict[str, dict[str, o
                         entries["[Content_Types].xml"] = ensure_content_type(
                             entries["[Content_Types].xml"], name, orig.get("[Content_Types].xml"))
             entries["_rels/.rels"] = add_relationship(entries["_rels/.rels"], rel["Type"], rel["Target"], rel.get("Id"))
-    return _write_zip(infos, entries, extra)
+    return _write_zip(_in_stable_order(infos), entries, extra)
+
+
+# The parts openpyxl's writer copies from a macro workbook's source (`ExcelWriter._merge_vba`: the
+# VBA project, the ribbon, ...). It writes them in the order of a set of names, which changes with
+# the interpreter's hash seed: the same workbook saved twice would differ in its entries' order.
+_COPIED_FROM_SOURCE = re.compile(r"xl/vba|xl/drawings/.*vmlDrawing\d\.vml|xl/ctrlProps|customUI|xl/activeX|xl/media/.*\.emf")
+
+
+def _in_stable_order(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """`infos` with the parts openpyxl copies from the source put in name order, in the places
+    they already hold: every other entry keeps its position, and the bytes stop depending on the seed."""
+    places = [i for i, info in enumerate(infos) if _COPIED_FROM_SOURCE.match(info.filename)]
+    ordered = sorted((infos[i] for i in places), key=lambda info: info.filename)
+    out = list(infos)
+    for i, info in zip(places, ordered):
+        out[i] = info
+    return out
 
 
