@@ -177,12 +177,12 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
     tot: dict[tuple[int, str], dict] = {}
     where: dict[tuple[int, str], int] = {}
     for r, rec in totals:
-        aar = rd.year(rec.get("aar"), TOTALS_FILE, r, "aar")
-        enhed = rd.unit(rec.get("enhed"), TOTALS_FILE, r, "enhed")
-        if aar is None or enhed is None:
+        year = rd.year(rec.get("aar"), TOTALS_FILE, r, "aar")
+        unit = rd.unit(rec.get("enhed"), TOTALS_FILE, r, "enhed")
+        if year is None or unit is None:
             continue
-        if (aar, enhed) in tot:
-            rd.error(TOTALS_FILE, f"{enhed} {aar} står to gange (også i række {where[(aar, enhed)]}). Slet den ene.",
+        if (year, unit) in tot:
+            rd.error(TOTALS_FILE, f"{unit} {year} står to gange (også i række {where[(year, unit)]}). Slet den ene.",
                      r, "enhed")
             continue
         figures = {}
@@ -190,39 +190,39 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
             if fold_key(col) in rec:
                 read = rd.whole if kind == "whole" else rd.weight
                 figures[col] = read(rec[fold_key(col)], TOTALS_FILE, r, col)
-        tot[(aar, enhed)] = figures
-        where[(aar, enhed)] = r
-        order.append((aar, enhed))
+        tot[(year, unit)] = figures
+        where[(year, unit)] = r
+        order.append((year, unit))
 
     schemes: dict[tuple[int, str], list[SchemeRow]] = {}
     fleks: dict[tuple[int, str], tuple[int, int | None]] = {}
     seen: dict[tuple[int, str, str], int] = {}
     for r, rec in rows:
-        aar = rd.year(rec.get("aar"), ROWS_FILE, r, "aar")
-        enhed = rd.unit(rec.get("enhed"), ROWS_FILE, r, "enhed")
-        ordning = str(rec.get("ordning", "")).strip()
-        if not ordning:
+        year = rd.year(rec.get("aar"), ROWS_FILE, r, "aar")
+        unit = rd.unit(rec.get("enhed"), ROWS_FILE, r, "enhed")
+        scheme = str(rec.get("ordning", "")).strip()
+        if not scheme:
             rd.error(ROWS_FILE, "Ordningen mangler.", r, "ordning")
             continue
-        if len(ordning) > 80:
-            rd.error(ROWS_FILE, f"'{show(ordning)}' er ikke navnet på en ordning.", r, "ordning")
+        if len(scheme) > 80:
+            rd.error(ROWS_FILE, f"'{show(scheme)}' er ikke navnet på en ordning.", r, "ordning")
             continue
         status = rd.whole(rec.get("status"), ROWS_FILE, r, "status")
         antal = rd.whole(rec.get("antalforloeb"), ROWS_FILE, r, "antal_forloeb")
-        if aar is None or enhed is None:
+        if year is None or unit is None:
             continue
-        key = (aar, enhed, fold_key(ordning))
+        key = (year, unit, fold_key(scheme))
         if key in seen:
-            rd.error(ROWS_FILE, f"{ordning} for {enhed} {aar} står to gange (også i række {seen[key]}). Slet den ene.",
+            rd.error(ROWS_FILE, f"{scheme} for {unit} {year} står to gange (også i række {seen[key]}). Slet den ene.",
                      r, "ordning")
             continue
         seen[key] = r
-        if (aar, enhed) not in tot and (aar, enhed) not in schemes and (aar, enhed) not in fleks:
-            order.append((aar, enhed))
-        if fold_key(ordning) == fold_key(FLEKSJOB):
-            fleks[(aar, enhed)] = (r, status)
+        if (year, unit) not in tot and (year, unit) not in schemes and (year, unit) not in fleks:
+            order.append((year, unit))
+        if fold_key(scheme) == fold_key(FLEKSJOB):
+            fleks[(year, unit)] = (r, status)
         else:
-            schemes.setdefault((aar, enhed), []).append(SchemeRow(ordning, status, antal))
+            schemes.setdefault((year, unit), []).append(SchemeRow(scheme, status, antal))
     rd.raise_if_any()
     if not order:
         # headers only: "0 fejl" would claim a reconciliation that never happened
@@ -230,21 +230,21 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
                                   "overskrifter. Skriv tallene fra noten ind (én række pr. enhed og ordning).")])
 
     tables = []
-    for aar, enhed in order:
-        f = dict(tot.get((aar, enhed), {}))
-        if (aar, enhed) in fleks:
-            r, status = fleks[(aar, enhed)]
+    for year, unit in order:
+        f = dict(tot.get((year, unit), {}))
+        if (year, unit) in fleks:
+            r, status = fleks[(year, unit)]
             printed = f.get("fleksjob_status")
             if printed is not None and status is not None and printed != status:
-                rd.error(ROWS_FILE, f"Fleksjob for {enhed} {aar} er {status} her, men {printed} i {TOTALS_FILE} "
-                         f"(række {where[(aar, enhed)]}). Noten trykker tallet én gang; ret afskriften.", r, "status")
+                rd.error(ROWS_FILE, f"Fleksjob for {unit} {year} er {status} her, men {printed} i {TOTALS_FILE} "
+                         f"(række {where[(year, unit)]}). Noten trykker tallet én gang; ret afskriften.", r, "status")
             elif printed is None:
                 f["fleksjob_status"] = status
         tables.append(PublishedTable(
-            aar, enhed, tuple(schemes.get((aar, enhed), ())),
+            year, unit, tuple(schemes.get((year, unit), ())),
             **{k: f.get(k) for k in _TOTALS_FIELDS if not k.startswith("vaegt")},
             vaegt_gruppe=f.get("vaegt_gruppe_pct"), vaegt_fleksjob=f.get("vaegt_fleksjob_pct"),
-            kilde=f"{TOTALS_FILE} række {where[(aar, enhed)]}" if (aar, enhed) in where else ROWS_FILE))
+            kilde=f"{TOTALS_FILE} række {where[(year, unit)]}" if (year, unit) in where else ROWS_FILE))
     rd.raise_if_any()
     return tables
 
@@ -337,7 +337,7 @@ def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int
     if not figures_present:
         return None
     head = cell(L.header_row, L.label)
-    enhed = default_unit if is_blank(head) else rd.unit(head, sheet, L.header_row, L.label.described())
+    unit = default_unit if is_blank(head) else rd.unit(head, sheet, L.header_row, L.label.described())
     if year is None:
         rd.error(sheet, f"Året kan ikke ses: skriv det i arket '{SHEET_SETTINGS}' (celle "
                  f"{SETTING_VALUE.cell(settings_row('Aar'))}) eller i titlen i celle "
@@ -368,7 +368,7 @@ def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int
 
     fl = [r_fleks] if r_fleks else []
     return PublishedTable(
-        year, enhed or default_unit, rows,
+        year, unit or default_unit, rows,
         samlet_status=first(L.samlet_status, group, whole), samlet_maaltal=first(L.samlet_maaltal, group, whole),
         maalopfyldelse_pct=first(L.pct, group, whole), antal_forloeb_i_alt=whole(r_antal, L.antal),
         fleksjob_status=first(L.status, fl, whole), fleksjob_maaltal=first(L.samlet_maaltal, fl, whole),

@@ -174,10 +174,10 @@ class StatusLayout:
             return column.name
         raise KeyError(f"no column {column.described()} among {list(headers)}")
 
-    def header(self, enhed: str, headers) -> list:
+    def header(self, unit: str, headers) -> list:
         """The header row: the unit's code, the engine's column names, the weight's."""
         row = [None] * self.width
-        row[self.label.index] = enhed
+        row[self.label.index] = unit
         for c in self.note_columns:
             row[c.index] = self.note_column(c, headers)
         row[self.weight.index] = self.weight.name
@@ -358,9 +358,9 @@ def _pct(fraction) -> float | None:
     return None if x is None else 100.0 * x
 
 
-def empty_status_grid(number: int, enhed: str, year: int, message: str) -> SheetGrid:
+def empty_status_grid(number: int, unit: str, year: int, message: str) -> SheetGrid:
     """A status sheet with no figures yet (template, or no previous-year data)."""
-    cells = _status_cells(table_title(number, enhed, year), message, STATUS.header(enhed, columns(year)))
+    cells = _status_cells(table_title(number, unit, year), message, STATUS.header(unit, columns(year)))
     return SheetGrid(table_sheet(number), cells)
 
 
@@ -443,12 +443,12 @@ def overview_grid(result: Result, grids: dict[int, SheetGrid]) -> SheetGrid:
     for number, grid in sorted(grids.items()):
         if number == PREVIOUS_YEAR_TABLE:
             continue
-        enhed = grid.cells[L.header_row - 1][L.label.index]
+        unit = grid.cells[L.header_row - 1][L.label.index]
         labels = [r[L.label.index] for r in grid.cells]
         rows = {O.helaarspersoner: L.first_row, O.fleksjob: labels.index(ROW_FLEKSJOB) + 1,
                 O.samlet: labels.index(ROW_SAMLET) + 1}
         row = [None] * O.width
-        row[O.enhed.index], row[O.navn.index], row[O.maal.index] = enhed, UNIT_NAMES.get(enhed, enhed), 100
+        row[O.enhed.index], row[O.navn.index], row[O.maal.index] = unit, UNIT_NAMES.get(unit, unit), 100
         for col, r in rows.items():
             row[col.index] = f"='{grid.name}'!{L.pct.cell(r)}"
             computed[(len(cells), col.index)] = grid.computed[(r - 1, L.pct.index)]
@@ -615,9 +615,9 @@ def template_grids(settings: Settings | None = None) -> list[SheetGrid]:
     grids = [settings_grid(settings)] + [input_grid(s) for s in INPUT_SHEETS if s != SHEET_SETTINGS]
     overview = SheetGrid(SHEET_OVERVIEW, [[f"Oversigt: målopfyldelse for {year}"], ["Klik 'Opdater alle tabeller' under fanen Jobordninger."]])
     grids.append(overview)
-    for number, enhed in enumerate(TABLE_UNITS, start=1):
+    for number, unit in enumerate(TABLE_UNITS, start=1):
         y = year - 1 if number == PREVIOUS_YEAR_TABLE else year
-        grids.append(empty_status_grid(number, enhed, y, "Ingen tal endnu: klik 'Opdater alle tabeller' under fanen Jobordninger."))
+        grids.append(empty_status_grid(number, unit, y, "Ingen tal endnu: klik 'Opdater alle tabeller' under fanen Jobordninger."))
     grids.append(findings_grid([], "Kontrol af inddata (ikke kørt endnu)"))
     grids.append(empty_prognose_grid(year, f"Ingen prognose endnu: skriv en dato i 'Opgjort pr.' på arket "
                                            f"'{SHEET_SETTINGS}' og klik 'Opdater alle tabeller' under fanen Jobordninger."))
@@ -646,9 +646,9 @@ def _prognose_cells(title: str, subtitle: str) -> list[list]:
     cells = [[None] * PROGNOSE_WIDTH for _ in range(rows)]
     cells[0][0], cells[1][0] = title, subtitle
     cells[HEADER_ROW - 1][:2 + len(FORECAST_HEADER)] = PROGNOSE_HEADER + FORECAST_HEADER
-    for k, enhed in enumerate(PROGNOSE_UNITS):
+    for k, unit in enumerate(PROGNOSE_UNITS):
         r = month_block_row(k) - 1
-        cells[r][MONTH_COL - 1:] = [f"{enhed}: helårspersoner pr. måned"] + MONTH_HEADER
+        cells[r][MONTH_COL - 1:] = [f"{unit}: helårspersoner pr. måned"] + MONTH_HEADER
         for m, name in enumerate(MONTHS_DA, start=1):
             cells[r + m][MONTH_COL - 1] = name
     return cells
@@ -667,9 +667,9 @@ def prognose_grid(fc) -> SheetGrid:
                             "viser helårspersoner pr. måned for ordningerne samlet; måltallet er det gennemsnit, "
                             "året skal nå.")
     r = HEADER_ROW
-    for enhed in PROGNOSE_UNITS:
-        for label, values, pct in forecast_rows(fc, enhed):
-            row = [enhed, label] + [_pct(v) if p else _num(v) for v, p in zip(values, pct)]
+    for unit in PROGNOSE_UNITS:
+        for label, values, pct in forecast_rows(fc, unit):
+            row = [unit, label] + [_pct(v) if p else _num(v) for v, p in zip(values, pct)]
             if r >= len(cells):
                 cells.append([None] * PROGNOSE_WIDTH)
             cells[r][:len(row)] = row
@@ -682,8 +682,8 @@ def prognose_grid(fc) -> SheetGrid:
         r += 1
     m = fc.monthly
     samlet = m[m["linje"] == "Samlet"]
-    for k, enhed in enumerate(PROGNOSE_UNITS):
-        rows = samlet[samlet["enhed"] == enhed].set_index("maaned")
+    for k, unit in enumerate(PROGNOSE_UNITS):
+        rows = samlet[samlet["enhed"] == unit].set_index("maaned")
         top = month_block_row(k)
         for month in range(1, 13):
             if month not in rows.index:

@@ -53,12 +53,6 @@ class NoteTable:
     title: str
     frame: pd.DataFrame      # unrounded; index = row labels, columns = `columns(year)`
 
-    @property
-    def enhed(self) -> str:
-        # Transition only (issue 14): sheets.py and workbook.py, rewritten on other branches, still
-        # read `table.enhed`; remove once they read `table.unit` (docs/glossary.md, "Pending").
-        return self.unit
-
 
 def note_table(tidy: pd.DataFrame, unit: str, number: int) -> NoteTable:
     return _note_table(_lines_by_unit(tidy), int(tidy["aar"].iloc[0]), unit, number)

@@ -257,10 +257,10 @@ def _prognose_charts(ws) -> None:
     looks = {"Faktisk": ("1F4E79", None, 28000), "Prognose": ("2E75B6", "dash", 28000),
              "Lav": ("9DC3E6", "sysDot", 15000), "Høj": ("9DC3E6", "sysDot", 15000),
              "Måltal": ("C00000", "dash", 22000)}
-    for k, enhed in enumerate(PROGNOSE_UNITS):
+    for k, unit in enumerate(PROGNOSE_UNITS):
         top = month_block_row(k)
         chart = LineChart()
-        chart.title = f"{enhed}: helårspersoner pr. måned, faktisk og prognose"
+        chart.title = f"{unit}: helårspersoner pr. måned, faktisk og prognose"
         for i, name in enumerate(MONTH_HEADER):
             s = Series(Reference(ws, min_col=MONTH_COL + 1 + i, min_row=top + 1, max_row=top + 12), title=name)
             colour, dash, width = looks[name]
