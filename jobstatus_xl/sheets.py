@@ -21,7 +21,7 @@ from .engine.pipeline import RawInput, Result, Settings, Table
 from .engine.rules import KK, UNIT_NAMES
 from .engine.values import BASES, Unreadable, fold_key, is_blank, read_basis, read_date, read_year, show
 from .engine.tables import (COL_PCT, COL_SAMLET_MAALTAL, COL_SAMLET_STATUS, COL_STATUS, FOOTNOTES, ROW_ANTAL,
-                            ROW_FLEKSJOB, ROW_SAMLET, NoteTable, columns, table_title)
+                            ROW_FLEKSJOB, ROW_SAMLET, NoteTable, antal_column, columns, table_title)
 
 # ---------------------------------------------------------------- input sheets (the user's)
 SHEET_FORLOEB = "Forløb"
@@ -165,12 +165,9 @@ class StatusLayout:
         """The engine's name of a note column among `headers` (a table's columns). The antal column's
         name depends on the year and period ('Antal forløb i 2024**'): it is the one no other note
         column names."""
-        named = [c.name for c in self.note_columns if c != self.antal]
         if column == self.antal:
-            rest = [h for h in headers if h not in named]
-            if len(rest) == 1:
-                return rest[0]
-        elif column.name in named and column.name in list(headers):
+            return antal_column(headers)
+        if column in self.note_columns and column.name in list(headers):
             return column.name
         raise KeyError(f"no column {column.described()} among {list(headers)}")
 
