@@ -29,7 +29,8 @@ from .engine.rules import FLEKSJOB, UNIT_NAMES
 from .engine.tables import ROW_ANTAL
 from .engine.values import (FRACTIONAL, WHOLE, Ambiguous, Unreadable, code_lookup, dansk_tal, fold_key, is_blank,
                             number_problem, read_decimal, read_year, show)
-from .sheets import FIRST_ROW, GRID_WIDTH, HEADER_ROW, SHEET_SETTINGS, TABLE_UNITS, settings_row, table_sheet
+from .sheets import (PREVIOUS_YEAR_TABLE, SETTING_VALUE, SHEET_SETTINGS, STATUS, TABLE_UNITS, Column, settings_row,
+                     table_sheet)
 from .xlsxguard import check_package, size_text
 
 ROWS_FILE = "published_rows.csv"
@@ -176,12 +177,12 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
     tot: dict[tuple[int, str], dict] = {}
     where: dict[tuple[int, str], int] = {}
     for r, rec in totals:
-        aar = rd.year(rec.get("aar"), TOTALS_FILE, r, "aar")
-        enhed = rd.unit(rec.get("enhed"), TOTALS_FILE, r, "enhed")
-        if aar is None or enhed is None:
+        year = rd.year(rec.get("aar"), TOTALS_FILE, r, "aar")
+        unit = rd.unit(rec.get("enhed"), TOTALS_FILE, r, "enhed")
+        if year is None or unit is None:
             continue
-        if (aar, enhed) in tot:
-            rd.error(TOTALS_FILE, f"{enhed} {aar} står to gange (også i række {where[(aar, enhed)]}). Slet den ene.",
+        if (year, unit) in tot:
+            rd.error(TOTALS_FILE, f"{unit} {year} står to gange (også i række {where[(year, unit)]}). Slet den ene.",
                      r, "enhed")
             continue
         figures = {}
@@ -189,39 +190,39 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
             if fold_key(col) in rec:
                 read = rd.whole if kind == "whole" else rd.weight
                 figures[col] = read(rec[fold_key(col)], TOTALS_FILE, r, col)
-        tot[(aar, enhed)] = figures
-        where[(aar, enhed)] = r
-        order.append((aar, enhed))
+        tot[(year, unit)] = figures
+        where[(year, unit)] = r
+        order.append((year, unit))
 
     schemes: dict[tuple[int, str], list[SchemeRow]] = {}
     fleks: dict[tuple[int, str], tuple[int, int | None]] = {}
     seen: dict[tuple[int, str, str], int] = {}
     for r, rec in rows:
-        aar = rd.year(rec.get("aar"), ROWS_FILE, r, "aar")
-        enhed = rd.unit(rec.get("enhed"), ROWS_FILE, r, "enhed")
-        ordning = str(rec.get("ordning", "")).strip()
-        if not ordning:
+        year = rd.year(rec.get("aar"), ROWS_FILE, r, "aar")
+        unit = rd.unit(rec.get("enhed"), ROWS_FILE, r, "enhed")
+        scheme = str(rec.get("ordning", "")).strip()
+        if not scheme:
             rd.error(ROWS_FILE, "Ordningen mangler.", r, "ordning")
             continue
-        if len(ordning) > 80:
-            rd.error(ROWS_FILE, f"'{show(ordning)}' er ikke navnet på en ordning.", r, "ordning")
+        if len(scheme) > 80:
+            rd.error(ROWS_FILE, f"'{show(scheme)}' er ikke navnet på en ordning.", r, "ordning")
             continue
         status = rd.whole(rec.get("status"), ROWS_FILE, r, "status")
         antal = rd.whole(rec.get("antalforloeb"), ROWS_FILE, r, "antal_forloeb")
-        if aar is None or enhed is None:
+        if year is None or unit is None:
             continue
-        key = (aar, enhed, fold_key(ordning))
+        key = (year, unit, fold_key(scheme))
         if key in seen:
-            rd.error(ROWS_FILE, f"{ordning} for {enhed} {aar} står to gange (også i række {seen[key]}). Slet den ene.",
+            rd.error(ROWS_FILE, f"{scheme} for {unit} {year} står to gange (også i række {seen[key]}). Slet den ene.",
                      r, "ordning")
             continue
         seen[key] = r
-        if (aar, enhed) not in tot and (aar, enhed) not in schemes and (aar, enhed) not in fleks:
-            order.append((aar, enhed))
-        if fold_key(ordning) == fold_key(FLEKSJOB):
-            fleks[(aar, enhed)] = (r, status)
+        if (year, unit) not in tot and (year, unit) not in schemes and (year, unit) not in fleks:
+            order.append((year, unit))
+        if fold_key(scheme) == fold_key(FLEKSJOB):
+            fleks[(year, unit)] = (r, status)
         else:
-            schemes.setdefault((aar, enhed), []).append(SchemeRow(ordning, status, antal))
+            schemes.setdefault((year, unit), []).append(SchemeRow(scheme, status, antal))
     rd.raise_if_any()
     if not order:
         # headers only: "0 fejl" would claim a reconciliation that never happened
@@ -229,21 +230,21 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
                                   "overskrifter. Skriv tallene fra noten ind (én række pr. enhed og ordning).")])
 
     tables = []
-    for aar, enhed in order:
-        f = dict(tot.get((aar, enhed), {}))
-        if (aar, enhed) in fleks:
-            r, status = fleks[(aar, enhed)]
+    for year, unit in order:
+        f = dict(tot.get((year, unit), {}))
+        if (year, unit) in fleks:
+            r, status = fleks[(year, unit)]
             printed = f.get("fleksjob_status")
             if printed is not None and status is not None and printed != status:
-                rd.error(ROWS_FILE, f"Fleksjob for {enhed} {aar} er {status} her, men {printed} i {TOTALS_FILE} "
-                         f"(række {where[(aar, enhed)]}). Noten trykker tallet én gang; ret afskriften.", r, "status")
+                rd.error(ROWS_FILE, f"Fleksjob for {unit} {year} er {status} her, men {printed} i {TOTALS_FILE} "
+                         f"(række {where[(year, unit)]}). Noten trykker tallet én gang; ret afskriften.", r, "status")
             elif printed is None:
                 f["fleksjob_status"] = status
         tables.append(PublishedTable(
-            aar, enhed, tuple(schemes.get((aar, enhed), ())),
+            year, unit, tuple(schemes.get((year, unit), ())),
             **{k: f.get(k) for k in _TOTALS_FIELDS if not k.startswith("vaegt")},
             vaegt_gruppe=f.get("vaegt_gruppe_pct"), vaegt_fleksjob=f.get("vaegt_fleksjob_pct"),
-            kilde=f"{TOTALS_FILE} række {where[(aar, enhed)]}" if (aar, enhed) in where else ROWS_FILE))
+            kilde=f"{TOTALS_FILE} række {where[(year, unit)]}" if (year, unit) in where else ROWS_FILE))
     rd.raise_if_any()
     return tables
 
@@ -251,24 +252,26 @@ def _load_folder(folder: Path) -> list[PublishedTable]:
 # ---------------------------------------------------------------- a workbook in the template layout
 
 def _sheet_grid(sheets, name: str, sizes: dict[str, int]) -> list[list]:
-    """The first rows of a sheet, streamed (A1 on, GRID_WIDTH wide, row n at index n-1); a status
-    sheet's XML is refused if it is implausibly big."""
+    """The first rows of a sheet, streamed (A1 on, as wide as a status sheet, row n at index n-1); a
+    status sheet's XML is refused if it is implausibly big."""
     part = sheets.refs[name].part
     if sizes.get(part, 0) > MAX_STATUS_SHEET_BYTES:
         raise InputError([Finding(FEJL, name, f"Arket fylder {size_text(sizes[part])} udpakket; et statusark "
                                   f"fylder få kilobyte (grænsen er {size_text(MAX_STATUS_SHEET_BYTES)}).")])
+    width = STATUS.width
     grid: list[list] = []
-    for n, row in sheets.rows(name, GRID_WIDTH):
+    for n, row in sheets.rows(name, width):
         if n > MAX_SHEET_ROWS:
             break
-        grid.extend([None] * GRID_WIDTH for _ in range(n - 1 - len(grid)))
-        grid.append(row + [None] * (GRID_WIDTH - len(row)))
+        grid.extend([None] * width for _ in range(n - 1 - len(grid)))
+        grid.append(row + [None] * (width - len(row)))
     return grid
 
 
 def _year_from_title(grid: list[list]) -> int | None:
     """'Tabel 3: ... for 2024' -> 2024."""
-    title = grid[0][0] if grid and grid[0] else None
+    row = grid[STATUS.title_row - 1] if len(grid) >= STATUS.title_row else []
+    title = row[STATUS.label.index] if len(row) > STATUS.label.index else None
     m = re.search(r"\bfor (\d{4})\b", str(title or ""))
     return int(m.group(1)) if m else None
 
@@ -287,15 +290,15 @@ def _load_workbook(path: Path) -> list[PublishedTable]:
         if sheets.has(SHEET_SETTINGS):
             grid = _sheet_grid(sheets, SHEET_SETTINGS, sizes)
             r = settings_row("Aar")
-            value = grid[r - 1][1] if len(grid) >= r else None
+            value = grid[r - 1][SETTING_VALUE.index] if len(grid) >= r else None
             if value not in (None, ""):
-                year = rd.year(value, SHEET_SETTINGS, r, "B (Værdi)")
+                year = rd.year(value, SHEET_SETTINGS, r, SETTING_VALUE.described())
         for number, default_unit in enumerate(TABLE_UNITS, start=1):
             name = table_sheet(number)
             if not sheets.has(name):
                 continue
             grid = _sheet_grid(sheets, name, sizes)
-            table_year = (year - 1 if number == 2 else year) if year is not None else _year_from_title(grid)
+            table_year = (year - 1 if number == PREVIOUS_YEAR_TABLE else year) if year is not None else _year_from_title(grid)
             table = _table_from_sheet(name, grid, default_unit, table_year, rd)
             if table is not None:
                 tables.append(table)
@@ -308,50 +311,50 @@ def _load_workbook(path: Path) -> list[PublishedTable]:
         pkg.close()
     rd.raise_if_any()
     if not tables:
-        raise InputError([Finding(FEJL, path.name, "Der står ingen tal i statusarkene ('Tabel 1' ... 'Tabel 9'). "
+        raise InputError([Finding(FEJL, path.name, f"Der står ingen tal i statusarkene ('{table_sheet(1)}' ... "
+                                  f"'{table_sheet(len(TABLE_UNITS))}'). "
                                   "Skriv tallene fra noten ind i skabelonens statusark, eller opdater tabellerne.")])
     seen: set[tuple[int, str]] = set()
     for t in tables:
         if (t.aar, t.enhed) in seen:
             raise InputError([Finding(FEJL, t.kilde, f"{t.enhed} {t.aar} står i to statusark. Ret enheden i celle "
-                                      f"A{HEADER_ROW} eller året i '{SHEET_SETTINGS}'.", raekke=HEADER_ROW, kolonne="A")])
+                                      f"{STATUS.label.cell(STATUS.header_row)} eller året i '{SHEET_SETTINGS}'.",
+                                      raekke=STATUS.header_row, kolonne=STATUS.label.described())])
         seen.add((t.aar, t.enhed))
     return tables
-
-
-_COL = {c: i for i, c in enumerate("ABCDEFG")}
-_HEADERS = {"A": "A", "B": "B (Status)", "C": "C (Samlet status)", "D": "D (Samlet måltal)",
-            "E": "E (Procentvis målopfyldelse)", "F": "F (Antal forløb)", "G": "G (Vægt)"}
 
 
 def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int | None,
                       rd: _Reader) -> PublishedTable | None:
     """A status sheet's typed or computed figures (as displayed), or None if it holds none."""
-    def cell(r: int, c: str):
-        row = grid[r - 1] if r - 1 < len(grid) else []
-        return row[_COL[c]] if _COL[c] < len(row) else None
+    L = STATUS
 
-    figures_present = any(not is_blank(cell(r, c)) for r in range(FIRST_ROW, len(grid) + 1) for c in "BCDEFG")
+    def cell(r: int, c: Column):
+        row = grid[r - 1] if r - 1 < len(grid) else []
+        return row[c.index] if c.index < len(row) else None
+
+    figures_present = any(not is_blank(cell(r, c)) for r in range(L.first_row, len(grid) + 1) for c in L.figures)
     if not figures_present:
         return None
-    head = cell(HEADER_ROW, "A")
-    enhed = default_unit if is_blank(head) else rd.unit(head, sheet, HEADER_ROW, "A")
+    head = cell(L.header_row, L.label)
+    unit = default_unit if is_blank(head) else rd.unit(head, sheet, L.header_row, L.label.described())
     if year is None:
-        rd.error(sheet, f"Året kan ikke ses: skriv det i arket '{SHEET_SETTINGS}' (celle B{settings_row('Aar')}) eller "
-                 "i titlen i celle A1 ('... for 2024').", 1, "A")
+        rd.error(sheet, f"Året kan ikke ses: skriv det i arket '{SHEET_SETTINGS}' (celle "
+                 f"{SETTING_VALUE.cell(settings_row('Aar'))}) eller i titlen i celle "
+                 f"{L.label.cell(L.title_row)} ('... for 2024').", L.title_row, L.label.described())
         return None
-    labels = {r: str(cell(r, "A")).strip() for r in range(FIRST_ROW, len(grid) + 1) if not is_blank(cell(r, "A"))}
+    labels = {r: str(cell(r, L.label)).strip() for r in range(L.first_row, len(grid) + 1) if not is_blank(cell(r, L.label))}
     r_antal = next((r for r, l in labels.items() if fold_key(l) == fold_key(ROW_ANTAL)), None)
     if r_antal is None:
-        rd.error(sheet, f"Rækken '{ROW_ANTAL}' mangler i kolonne A under ordningerne; statusarket skal have "
-                 "skabelonens layout.", None, "A")
+        rd.error(sheet, f"Rækken '{ROW_ANTAL}' mangler i kolonne {L.label.letter} under ordningerne; statusarket skal "
+                 "have skabelonens layout.", None, L.label.described())
         return None
     r_fleks = next((r for r, l in labels.items() if r > r_antal and fold_key(l).startswith("fleksjob")), None)
     r_samlet = next((r for r, l in labels.items() if r > r_antal and fold_key(l).startswith("samletmaalopfyldelse")), None)
     group = [r for r in labels if r < r_antal]
 
     def whole(r, c):
-        return rd.whole(cell(r, c), sheet, r, _HEADERS[c], displayed=True)
+        return rd.whole(cell(r, c), sheet, r, c.described(), displayed=True)
 
     def first(c, rows, read):
         for r in rows:
@@ -359,19 +362,19 @@ def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int
                 return read(r, c)
         return None
 
-    rows = tuple(SchemeRow(_scheme(labels[r]), whole(r, "B"), whole(r, "F")) for r in group)
+    rows = tuple(SchemeRow(_scheme(labels[r]), whole(r, L.status), whole(r, L.antal)) for r in group)
     def weight(r, c):
-        return rd.weight(cell(r, c), sheet, r, _HEADERS[c])
+        return rd.weight(cell(r, c), sheet, r, c.described())
 
     fl = [r_fleks] if r_fleks else []
     return PublishedTable(
-        year, enhed or default_unit, rows,
-        samlet_status=first("C", group, whole), samlet_maaltal=first("D", group, whole),
-        maalopfyldelse_pct=first("E", group, whole), antal_forloeb_i_alt=whole(r_antal, "F"),
-        fleksjob_status=first("B", fl, whole), fleksjob_maaltal=first("D", fl, whole),
-        fleksjob_pct=first("E", fl, whole),
-        samlet_maalopfyldelse_pct=first("E", [r_samlet] if r_samlet else [], whole),
-        vaegt_gruppe=first("G", group, weight), vaegt_fleksjob=first("G", fl, weight),
+        year, unit or default_unit, rows,
+        samlet_status=first(L.samlet_status, group, whole), samlet_maaltal=first(L.samlet_maaltal, group, whole),
+        maalopfyldelse_pct=first(L.pct, group, whole), antal_forloeb_i_alt=whole(r_antal, L.antal),
+        fleksjob_status=first(L.status, fl, whole), fleksjob_maaltal=first(L.samlet_maaltal, fl, whole),
+        fleksjob_pct=first(L.pct, fl, whole),
+        samlet_maalopfyldelse_pct=first(L.pct, [r_samlet] if r_samlet else [], whole),
+        vaegt_gruppe=first(L.weight, group, weight), vaegt_fleksjob=first(L.weight, fl, weight),
         kilde=sheet)
 
 

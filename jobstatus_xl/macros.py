@@ -22,7 +22,7 @@ from . import sheets
 from .engine import pipeline
 from .engine.findings import InputError, mask_cpr
 from .engine.pipeline import Result
-from .engine.values import FRACTIONAL, WHOLE, is_blank, plural, read_date, read_number
+from .engine.values import is_blank, plural
 
 log = logging.getLogger(__name__)
 
@@ -264,29 +264,14 @@ def _sheet_map(book: xw.Book) -> dict:
 def demo_grids() -> list[sheets.SheetGrid]:
     """The bundled synthetic register as input-sheet grids with real dates and numbers."""
     raw = pipeline.demo_input()
-    typed = {
-        sheets.SHEET_FORLOEB: _typed(raw.forloeb.frame, dates=("start", "slut"),
-                                     numbers=(("timer_pr_uge", FRACTIONAL),)),
-        sheets.SHEET_FLEKSJOB: _typed(raw.fleksjob.frame, dates=("start", "slut")),
-        sheets.SHEET_TIDLIGERE: _typed(raw.previous.frame, numbers=(("aar", WHOLE), ("status", FRACTIONAL),
-                                                                    ("antal_forloeb", WHOLE))),
-    }
-    return [sheets.input_grid(name, frame) for name, frame in typed.items()]
+    frames = {sheets.SHEET_FORLOEB: raw.forloeb.frame, sheets.SHEET_FLEKSJOB: raw.fleksjob.frame,
+              sheets.SHEET_TIDLIGERE: raw.previous.frame}
+    return [sheets.input_grid(name, _with_datetimes(sheets.typed_frame(frame))) for name, frame in frames.items()]
 
 
-def _typed(frame: pd.DataFrame, dates=(), numbers=()) -> pd.DataFrame:
-    """Text columns to what a user's sheet holds, read by the engine's one reader of values. Object
-    columns keep plain datetimes (pandas would infer datetime64 and hand xlwings Timestamps)."""
-    out = frame.astype(object).copy()
-    for col in dates:
-        out[col] = pd.Series([_datetime(read_date(v)) for v in frame[col]], index=out.index, dtype=object)
-    for col, kind in numbers:
-        out[col] = pd.Series([read_number(v, kind) for v in frame[col]], index=out.index, dtype=object)
-    return out
-
-
-def _datetime(day: dt.date | None) -> dt.datetime | None:
-    return None if day is None else dt.datetime(day.year, day.month, day.day)
+def _with_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as datetimes: what xlwings writes as Excel dates (and reads back from them)."""
+    return frame.map(lambda v: dt.datetime(v.year, v.month, v.day) if type(v) is dt.date else v)
 
 
 # ---------------------------------------------------------------- messages

@@ -33,7 +33,9 @@ from .engine.reconcile import AFRUNDING, PublishedTable, SchemeRow, reconcile
 from .engine.rounding import percent, whole
 from .engine.rules import KK, YearRules, adopted, load_rules
 from .engine.status import SAMLET, SAMLET_MAAL
-from .engine.tables import FOOTNOTES, NoteTable, format_note_table
+from .engine.tables import (COL_PCT, COL_SAMLET_MAALTAL, COL_SAMLET_STATUS, COL_STATUS, FOOTNOTES, ROW_ANTAL,
+                             ROW_FLEKSJOB, ROW_SAMLET, NoteTable, antal_column, format_note_table,
+                             scheme_label)
 from .engine.tables import format_number as _tal
 from .engine.tables import format_percent as _pct
 
@@ -248,19 +250,18 @@ def published(table: NoteTable, rules: YearRules) -> PublishedTable:
     """A note table as printed (rounded figures), for the reconciliation of its rounding."""
     t = format_note_table(table)   # only to know which cells are printed
     f = table.frame
-    labels = list(f.index)
-    group_rows = labels[:len(rules.group)]
 
     def w(label, col, show=whole):
         v = f.loc[label, col]
         return show(v) if t.loc[label, col] != "" else None
 
-    cols = list(f.columns)
-    status, s_status, s_target, pct_col, antal = cols
-    first, fl, total, count = group_rows[0], labels[-2], labels[-1], labels[len(group_rows)]
+    status, s_status, s_target, pct_col = COL_STATUS, COL_SAMLET_STATUS, COL_SAMLET_MAALTAL, COL_PCT
+    antal = antal_column(f.columns)
+    first = f.index[0]      # the note prints the group's totals once, beside its first scheme
+    fl, total, count = ROW_FLEKSJOB, ROW_SAMLET, ROW_ANTAL
     return PublishedTable(
         table.year, table.unit,
-        tuple(SchemeRow(o, w(lbl, status), w(lbl, antal)) for o, lbl in zip(rules.group, group_rows)),
+        tuple(SchemeRow(o, w(scheme_label(o), status), w(scheme_label(o), antal)) for o in rules.group),
         samlet_status=w(first, s_status), samlet_maaltal=w(first, s_target),
         maalopfyldelse_pct=w(first, pct_col, percent), antal_forloeb_i_alt=w(count, antal),
         fleksjob_status=w(fl, status), fleksjob_maaltal=w(fl, s_target), fleksjob_pct=w(fl, pct_col, percent),

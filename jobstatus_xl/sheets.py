@@ -19,8 +19,10 @@ from .celltext import cell_text
 from .engine.findings import FEJL, Finding, InputError
 from .engine.pipeline import RawInput, Result, Settings, Table
 from .engine.rules import KK, UNIT_NAMES
-from .engine.values import BASES, Unreadable, fold_key, is_blank, read_basis, read_date, read_year, show
-from .engine.tables import FOOTNOTES, ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET, NoteTable, columns, table_title
+from .engine.values import (BASES, FRACTIONAL, WHOLE, Unreadable, fold_key, is_blank, parse_dates, read_basis, read_date,
+                             read_number, read_year, show, to_date)
+from .engine.tables import (COL_PCT, COL_SAMLET_MAALTAL, COL_SAMLET_STATUS, COL_STATUS, FOOTNOTES, ROW_ANTAL,
+                            ROW_FLEKSJOB, ROW_SAMLET, NoteTable, antal_column, columns, table_title)
 
 # ---------------------------------------------------------------- input sheets (the user's)
 SHEET_FORLOEB = "Forløb"
@@ -37,16 +39,50 @@ INPUT_COLUMNS: dict[str, list[str]] = {
     SHEET_VAEGTE: ["aar", "vaegt_gruppe", "vaegt_fleksjob"],
     SHEET_TIDLIGERE: ["aar", "enhed", "ordning", "status", "antal_forloeb"],
 }
+# What each input column holds beyond text: its dates and the kind of number of its numbers (the
+# engine's one reader of values decides what 31-12-2024 or 1.084 means in such a column).
+INPUT_DATE_COLUMNS = frozenset({"start", "slut"})
+INPUT_NUMBER_COLUMNS = {"timer_pr_uge": FRACTIONAL, "aar": WHOLE, "status": FRACTIONAL, "antal_forloeb": WHOLE,
+                        "maaltal_gruppe": WHOLE, "maaltal_fleksjob": WHOLE, "vaegt_gruppe": FRACTIONAL,
+                        "vaegt_fleksjob": FRACTIONAL}
 # Excel table (ListObject) names for the input sheets.
 INPUT_TABLE_NAMES = {SHEET_FORLOEB: "tblForloeb", SHEET_FLEKSJOB: "tblFleksjob", SHEET_MAALTAL: "tblMaaltal",
                      SHEET_VAEGTE: "tblVaegte", SHEET_TIDLIGERE: "tblTidligereAar"}
 
 
 @dataclass(frozen=True)
+class Column:
+    """One column of a sheet this package lays out: where it is and what the user calls it."""
+
+    number: int                 # 1-based: A = 1
+    name: str | None = None     # its header, or the short name messages give it
+    width: float | None = None  # in characters, as both writers set it
+
+    @property
+    def letter(self) -> str:
+        return a1(1, self.number)[:-1]
+
+    @property
+    def index(self) -> int:
+        """0-based, in a grid row."""
+        return self.number - 1
+
+    def cell(self, row: int) -> str:
+        return f"{self.letter}{row}"
+
+    def span(self, first: int, last: int) -> str:
+        return f"{self.cell(first)}:{self.cell(last)}"
+
+    def described(self) -> str:
+        """How a message names the column: 'B (Status)', or the bare letter for one without a name."""
+        return f"{self.letter} ({self.name})" if self.name else self.letter
+
+
+@dataclass(frozen=True)
 class Setting:
-    label: str      # column A, what the user reads
-    name: str       # defined name of the value cell (column B)
-    help: str       # column C
+    label: str      # SETTING_LABEL, what the user reads
+    name: str       # defined name of the value cell (SETTING_VALUE)
+    help: str       # SETTING_HELP
 
 
 SETTINGS = [
@@ -59,7 +95,11 @@ SETTINGS = [
             "årsstatus (forløb startet senest denne dag) og prognose for året med lav og høj værdi. Datoen skal ligge "
             "i året. Tom = ingen prognose."),
 ]
-SETTINGS_HEADER = ["Indstilling", "Værdi", "Forklaring"]
+SETTING_LABEL = Column(1, "Indstilling", 28)
+SETTING_VALUE = Column(2, "Værdi", 14)
+SETTING_HELP = Column(3, "Forklaring", 90)
+SETTINGS_COLUMNS = (SETTING_LABEL, SETTING_VALUE, SETTING_HELP)
+SETTINGS_HEADER = [c.name for c in SETTINGS_COLUMNS]
 
 
 def settings_row(name: str) -> int:
@@ -71,6 +111,7 @@ def settings_row(name: str) -> int:
 SHEET_OVERVIEW = "Oversigt"
 SHEET_CHECK = "Kontrol"
 TABLE_UNITS = [KK, KK] + [u for u in UNIT_NAMES if u != KK]   # Tabel 1 = KK, 2 = KK previous year, 3.. = forvaltninger
+PREVIOUS_YEAR_TABLE = 2      # KK the year before: the published figures, not in the overview
 
 
 def table_sheet(number: int) -> str:
@@ -84,9 +125,75 @@ FMT_NUMBER = "#,##0"
 FMT_PCT = '0" pct."'
 FMT_WEIGHT = '0" pct."'
 FMT_DATE = "dd-mm-yyyy"
-HEADER_ROW = 4      # status sheets: the table's header row
-FIRST_ROW = 5       # first scheme row
-GRID_WIDTH = 7      # A..G: label, 5 note columns, weight
+
+
+@dataclass(frozen=True)
+class StatusLayout:
+    """A status sheet ('Tabel n'), as the writer lays it out and `check` reads it back: the title in
+    A1, a subtitle in A2, the note's table with its header in `header_row` (the unit's code above
+    the row labels) and one row per scheme from `first_row`, then the rows ROW_ANTAL, ROW_FLEKSJOB
+    and ROW_SAMLET, a blank row and the footnotes. The group's totals (samlet status, måltal and
+    målopfyldelse) stand beside the first scheme, as in the note. The note's columns are the
+    engine's table columns, found by name (`note_column`); `weight` is the sheet's own."""
+
+    label: Column             # row labels; the unit's code in the header row
+    status: Column
+    samlet_status: Column
+    samlet_maaltal: Column
+    pct: Column               # procentvis målopfyldelse (a formula: 100 × ATTAINMENT)
+    antal: Column             # antal forløb; the engine's header names the year or the period
+    weight: Column            # the weights of WEIGHTED_ATTAINMENT in the total row
+    title_row: int = 1
+    subtitle_row: int = 2
+    header_row: int = 4
+    first_row: int = 5
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """Every column, A first."""
+        return (self.label, self.status, self.samlet_status, self.samlet_maaltal, self.pct, self.antal, self.weight)
+
+    @property
+    def note_columns(self) -> tuple[Column, ...]:
+        """The columns that hold the note's table, in its order."""
+        return (self.status, self.samlet_status, self.samlet_maaltal, self.pct, self.antal)
+
+    @property
+    def figures(self) -> tuple[Column, ...]:
+        """The columns that hold figures (every one but the labels)."""
+        return self.note_columns + (self.weight,)
+
+    @property
+    def width(self) -> int:
+        """How many columns the sheet's grid has."""
+        return max(c.number for c in self.columns)
+
+    def note_column(self, column: Column, headers) -> str:
+        """The engine's name of a note column among `headers` (a table's columns). The antal column's
+        name depends on the year and period ('Antal forløb i 2024**'): it is the one no other note
+        column names."""
+        if column == self.antal:
+            return antal_column(headers)
+        if column in self.note_columns and column.name in list(headers):
+            return column.name
+        raise KeyError(f"no column {column.described()} among {list(headers)}")
+
+    def header(self, unit: str, headers) -> list:
+        """The header row: the unit's code, the engine's column names, the weight's."""
+        row = [None] * self.width
+        row[self.label.index] = unit
+        for c in self.note_columns:
+            row[c.index] = self.note_column(c, headers)
+        row[self.weight.index] = self.weight.name
+        return row
+
+
+STATUS = StatusLayout(label=Column(1, None, 46), status=Column(2, COL_STATUS, 13),
+                      samlet_status=Column(3, COL_SAMLET_STATUS, 13), samlet_maaltal=Column(4, COL_SAMLET_MAALTAL, 13),
+                      pct=Column(5, COL_PCT, 15), antal=Column(6, "Antal forløb", 15), weight=Column(7, "Vægt", 9))
+HEADER_ROW = STATUS.header_row      # also the Prognose sheet's and the overview's header row
+FIRST_ROW = STATUS.first_row
+GRID_WIDTH = STATUS.width
 
 
 @dataclass
@@ -123,7 +230,7 @@ def row_styles(grid: SheetGrid) -> dict[str, list[tuple[int, int]]]:
                                              "total": [], "note": []}
     if grid.name.startswith("Tabel "):
         for r, row in enumerate(grid.cells, start=1):
-            label = row[0] if row else None
+            label = row[STATUS.label.index] if len(row) > STATUS.label.index else None
             if label == ROW_SAMLET:
                 kind = "total"
             elif isinstance(label, str) and label.startswith("*"):
@@ -151,53 +258,96 @@ def _num(x) -> float | None:
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
 
+@dataclass(frozen=True)
+class NoteFigures:
+    """A note table's unrounded figures, read by row label and column name: what its status sheet
+    shows and the refresh summary quotes."""
+
+    schemes: list[tuple[str, float, float]]     # (row label, status, antal forløb) per group scheme
+    samlet_status: float                        # the group's, beside its first scheme
+    samlet_maaltal: float
+    maalopfyldelse: float
+    antal_forloeb: float                        # ROW_ANTAL: all the group's forløb
+    fleksjob_status: float
+    fleksjob_maaltal: float
+    fleksjob_maalopfyldelse: float
+    samlet_maalopfyldelse: float                # ROW_SAMLET: the weighted total
+
+
+def note_figures(table: NoteTable) -> NoteFigures:
+    f = table.frame
+    name = {c: STATUS.note_column(c, f.columns) for c in STATUS.note_columns}
+
+    def at(row: str, column: Column) -> float:
+        return f.at[row, name[column]]
+
+    labels = list(f.index)
+    group = labels[:labels.index(ROW_ANTAL)]
+    first = labels[0]       # the note prints the group's totals once, beside its first scheme
+    return NoteFigures(
+        [(label, at(label, STATUS.status), at(label, STATUS.antal)) for label in group],
+        at(first, STATUS.samlet_status), at(first, STATUS.samlet_maaltal), at(first, STATUS.pct),
+        at(ROW_ANTAL, STATUS.antal),
+        at(ROW_FLEKSJOB, STATUS.status), at(ROW_FLEKSJOB, STATUS.samlet_maaltal), at(ROW_FLEKSJOB, STATUS.pct),
+        at(ROW_SAMLET, STATUS.pct))
+
+
+def _status_cells(title: str, subtitle: str, header: list) -> list[list]:
+    """Title, subtitle and header rows of a status sheet."""
+    cells = [[None] * STATUS.width for _ in range(STATUS.header_row)]
+    cells[STATUS.title_row - 1][STATUS.label.index] = title
+    cells[STATUS.subtitle_row - 1][STATUS.label.index] = subtitle
+    cells[STATUS.header_row - 1] = header
+    return cells
+
+
 def status_grid(table: NoteTable, weight_group: float, weight_fleksjob: float, subtitle: str) -> SheetGrid:
     """A status sheet laid out like the note's table, with live formulas for totals and attainment."""
-    f = table.frame
-    labels = list(f.index)
-    n_group = labels.index(ROW_ANTAL)
-    r_first, r_last = FIRST_ROW, FIRST_ROW + n_group - 1
+    L = STATUS
+    fig = note_figures(table)
+    n_group = len(fig.schemes)
+    r_first, r_last = L.first_row, L.first_row + n_group - 1
     r_antal, r_fleks, r_samlet = r_last + 1, r_last + 2, r_last + 3
-    cols = list(table.frame.columns)     # the table's own headers (a part of the year says so)
-    cells: list[list] = [[table.title] + [None] * (GRID_WIDTH - 1),
-                         [subtitle] + [None] * (GRID_WIDTH - 1),
-                         [None] * GRID_WIDTH,
-                         [table.enhed] + cols + ["Vægt"]]
+    # the table's own headers (a part of the year says so)
+    cells = _status_cells(table.title, subtitle, L.header(table.unit, table.frame.columns))
     computed: dict[tuple[int, int], float] = {}
 
-    def put(row: int, col: int, value, shown=None):
-        cells[row - 1][col - 1] = value
+    def put(row: int, col: Column, value, shown=None):
+        cells[row - 1][col.index] = value
         if isinstance(value, str) and value.startswith("="):
-            computed[(row - 1, col - 1)] = shown
+            computed[(row - 1, col.index)] = shown
 
-    for _ in range(r_samlet - HEADER_ROW):
-        cells.append([None] * GRID_WIDTH)
-    for i, label in enumerate(labels[:n_group]):
+    while len(cells) < r_samlet:
+        cells.append([None] * L.width)
+    for i, (label, status, antal) in enumerate(fig.schemes):
         r = r_first + i
-        put(r, 1, label)
-        put(r, 2, _num(f.iloc[i, 0]))
-        put(r, 6, _num(f.iloc[i, 4]))
-    g = f.iloc[0]
-    put(r_first, 3, f"=SUM(B{r_first}:B{r_last})", _num(g.iloc[1]))
-    put(r_first, 4, _num(g.iloc[2]))
-    put(r_first, 5, _pct_formula(f"C{r_first}", f"D{r_first}"), _pct(g.iloc[3]))
-    put(r_first, 7, round(100.0 * weight_group, 9))
-    put(r_antal, 1, ROW_ANTAL)
-    put(r_antal, 6, f"=SUM(F{r_first}:F{r_last})", _num(f.loc[ROW_ANTAL].iloc[4]))
-    fl = f.loc[ROW_FLEKSJOB]
-    put(r_fleks, 1, ROW_FLEKSJOB)
-    put(r_fleks, 2, _num(fl.iloc[0]))
-    put(r_fleks, 4, _num(fl.iloc[2]))
-    put(r_fleks, 5, _pct_formula(f"B{r_fleks}", f"D{r_fleks}"), _pct(fl.iloc[3]))
-    put(r_fleks, 7, round(100.0 * weight_fleksjob, 9))
-    put(r_samlet, 1, ROW_SAMLET)
-    put(r_samlet, 5, f"=WEIGHTED_ATTAINMENT(E{r_first}:E{r_fleks},G{r_first}:G{r_fleks})",
-        _pct(f.loc[ROW_SAMLET].iloc[3]))
-    cells.append([None] * GRID_WIDTH)
+        put(r, L.label, label)
+        put(r, L.status, _num(status))
+        put(r, L.antal, _num(antal))
+    put(r_first, L.samlet_status, f"=SUM({L.status.span(r_first, r_last)})", _num(fig.samlet_status))
+    put(r_first, L.samlet_maaltal, _num(fig.samlet_maaltal))
+    put(r_first, L.pct, _pct_formula(L.samlet_status.cell(r_first), L.samlet_maaltal.cell(r_first)),
+        _pct(fig.maalopfyldelse))
+    put(r_first, L.weight, round(100.0 * weight_group, 9))
+    put(r_antal, L.label, ROW_ANTAL)
+    put(r_antal, L.antal, f"=SUM({L.antal.span(r_first, r_last)})", _num(fig.antal_forloeb))
+    put(r_fleks, L.label, ROW_FLEKSJOB)
+    put(r_fleks, L.status, _num(fig.fleksjob_status))
+    put(r_fleks, L.samlet_maaltal, _num(fig.fleksjob_maaltal))
+    put(r_fleks, L.pct, _pct_formula(L.status.cell(r_fleks), L.samlet_maaltal.cell(r_fleks)),
+        _pct(fig.fleksjob_maalopfyldelse))
+    put(r_fleks, L.weight, round(100.0 * weight_fleksjob, 9))
+    put(r_samlet, L.label, ROW_SAMLET)
+    put(r_samlet, L.pct, f"=WEIGHTED_ATTAINMENT({L.pct.span(r_first, r_fleks)},{L.weight.span(r_first, r_fleks)})",
+        _pct(fig.samlet_maalopfyldelse))
+    cells.append([None] * L.width)
     for note in FOOTNOTES:
-        cells.append([note] + [None] * (GRID_WIDTH - 1))
-    formats = {f"B{r_first}:D{r_fleks}": FMT_NUMBER, f"F{r_first}:F{r_antal}": FMT_NUMBER,
-               f"E{r_first}:E{r_samlet}": FMT_PCT, f"G{r_first}:G{r_fleks}": FMT_WEIGHT}
+        row = [None] * L.width
+        row[L.label.index] = note
+        cells.append(row)
+    formats = {f"{L.status.cell(r_first)}:{L.samlet_maaltal.cell(r_fleks)}": FMT_NUMBER,
+               L.antal.span(r_first, r_antal): FMT_NUMBER,
+               L.pct.span(r_first, r_samlet): FMT_PCT, L.weight.span(r_first, r_fleks): FMT_WEIGHT}
     return SheetGrid(table_sheet(table.number), cells, computed, formats)
 
 
@@ -212,12 +362,9 @@ def _pct(fraction) -> float | None:
     return None if x is None else 100.0 * x
 
 
-def empty_status_grid(number: int, enhed: str, year: int, message: str) -> SheetGrid:
+def empty_status_grid(number: int, unit: str, year: int, message: str) -> SheetGrid:
     """A status sheet with no figures yet (template, or no previous-year data)."""
-    cells = [[table_title(number, enhed, year)] + [None] * (GRID_WIDTH - 1),
-             [message] + [None] * (GRID_WIDTH - 1),
-             [None] * GRID_WIDTH,
-             [enhed] + columns(year) + ["Vægt"]]
+    cells = _status_cells(table_title(number, unit, year), message, STATUS.header(unit, columns(year)))
     return SheetGrid(table_sheet(number), cells)
 
 
@@ -231,8 +378,9 @@ def result_grids(result: Result) -> list[SheetGrid]:
         wg, wf = (rules.weight_group, rules.weight_fleksjob) if rules else _previous_weights(table.year)
         sub = subtitle if table.year == s.year else f"Hele {table.year}, fra de offentliggjorte tal (ingen mikrodata)."
         grids[table.number] = status_grid(table, wg, wf, sub)
-    if 2 not in grids:
-        grids[2] = empty_status_grid(2, KK, s.year - 1, f"Ingen tal for {s.year - 1}: udfyld arket '{SHEET_TIDLIGERE}'.")
+    if PREVIOUS_YEAR_TABLE not in grids:
+        grids[PREVIOUS_YEAR_TABLE] = empty_status_grid(PREVIOUS_YEAR_TABLE, KK, s.year - 1,
+                                                       f"Ingen tal for {s.year - 1}: udfyld arket '{SHEET_TIDLIGERE}'.")
     out = [overview_grid(result, grids)]
     out += [grids[n] for n in sorted(grids)]
     out.append(findings_grid(result.findings))
@@ -249,33 +397,68 @@ def _previous_weights(year: int) -> tuple[float, float]:
     return r.weight_group, r.weight_fleksjob
 
 
-OVERVIEW_HEADER = ["Enhed", "Navn", "Helårspersoner", "Fleksjob", "Samlet (vægtet)", "Mål"]
+@dataclass(frozen=True)
+class OverviewLayout:
+    """The overview sheet: title and subtitle, a header in `header_row`, then one row per status
+    table but the previous year's (`OVERVIEW_TABLES`, in table order) from `first_row`; the
+    template's charts plot exactly these rows."""
+
+    enhed: Column
+    navn: Column
+    helaarspersoner: Column     # =the status sheet's group målopfyldelse
+    fleksjob: Column            # =its fleksjob målopfyldelse
+    samlet: Column              # =its weighted total
+    maal: Column                # 100 (pct.): the charts' target line
+    title_row: int = 1
+    subtitle_row: int = 2
+    header_row: int = HEADER_ROW
+    first_row: int = HEADER_ROW + 1
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """Every column, A first."""
+        return (self.enhed, self.navn, self.helaarspersoner, self.fleksjob, self.samlet, self.maal)
+
+    @property
+    def width(self) -> int:
+        """How many columns the sheet's grid has."""
+        return max(c.number for c in self.columns)
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + len(OVERVIEW_TABLES) - 1
+
+
+OVERVIEW_TABLES = [n for n in range(1, len(TABLE_UNITS) + 1) if n != PREVIOUS_YEAR_TABLE]
+OVERVIEW = OverviewLayout(Column(1, "Enhed", 8), Column(2, "Navn", 44), Column(3, "Helårspersoner", 16),
+                          Column(4, "Fleksjob", 16), Column(5, "Samlet (vægtet)", 17), Column(6, "Mål", 9))
+OVERVIEW_HEADER = [c.name for c in OVERVIEW.columns]
 
 
 def overview_grid(result: Result, grids: dict[int, SheetGrid]) -> SheetGrid:
     """Attainment per unit, as formulas on the status sheets (so charts follow edits there)."""
-    cells = [[f"Oversigt: målopfyldelse for {result.settings.period.label()}"] + [None] * 5,
-             ["Procentvis målopfyldelse per forvaltning. Diagrammerne nedenfor tegnes af Excel ud fra tabellen."] + [None] * 5,
-             [None] * 6,
-             list(OVERVIEW_HEADER)]
+    O, L = OVERVIEW, STATUS
+    cells = [[None] * O.width for _ in range(O.header_row)]
+    cells[O.title_row - 1][O.enhed.index] = f"Oversigt: målopfyldelse for {result.settings.period.label()}"
+    cells[O.subtitle_row - 1][O.enhed.index] = ("Procentvis målopfyldelse per forvaltning. Diagrammerne nedenfor "
+                                                "tegnes af Excel ud fra tabellen.")
+    cells[O.header_row - 1] = list(OVERVIEW_HEADER)
     computed = {}
     for number, grid in sorted(grids.items()):
-        if number == 2:
+        if number == PREVIOUS_YEAR_TABLE:
             continue
-        enhed = grid.cells[HEADER_ROW - 1][0]
-        labels = [r[0] for r in grid.cells]
-        r_first = FIRST_ROW
-        r_fleks = labels.index(ROW_FLEKSJOB) + 1
-        r_samlet = labels.index(ROW_SAMLET) + 1
-        sheet = f"'{grid.name}'"
-        row = len(cells)
-        cells.append([enhed, UNIT_NAMES.get(enhed, enhed), f"={sheet}!E{r_first}", f"={sheet}!E{r_fleks}",
-                      f"={sheet}!E{r_samlet}", 100])
-        computed[(row, 2)] = grid.computed[(r_first - 1, 4)]
-        computed[(row, 3)] = grid.computed[(r_fleks - 1, 4)]
-        computed[(row, 4)] = grid.computed[(r_samlet - 1, 4)]
+        unit = grid.cells[L.header_row - 1][L.label.index]
+        labels = [r[L.label.index] for r in grid.cells]
+        rows = {O.helaarspersoner: L.first_row, O.fleksjob: labels.index(ROW_FLEKSJOB) + 1,
+                O.samlet: labels.index(ROW_SAMLET) + 1}
+        row = [None] * O.width
+        row[O.enhed.index], row[O.navn.index], row[O.maal.index] = unit, UNIT_NAMES.get(unit, unit), 100
+        for col, r in rows.items():
+            row[col.index] = f"='{grid.name}'!{L.pct.cell(r)}"
+            computed[(len(cells), col.index)] = grid.computed[(r - 1, L.pct.index)]
+        cells.append(row)
     last = len(cells)
-    return SheetGrid(SHEET_OVERVIEW, cells, computed, {f"C5:F{last}": FMT_PCT})
+    return SheetGrid(SHEET_OVERVIEW, cells, computed, {f"{O.helaarspersoner.cell(O.first_row)}:{O.maal.cell(last)}": FMT_PCT})
 
 
 FINDINGS_HEADER = ["Alvor", "Ark/fil", "Række", "Kolonne", "Besked"]
@@ -348,7 +531,7 @@ def settings_from_grid(grid: list[list] | None) -> Settings:
     values = {}
     for s in SETTINGS:
         r = settings_row(s.name) - 1
-        values[s.name] = grid[r][1] if r < len(grid) and len(grid[r]) > 1 else None
+        values[s.name] = grid[r][SETTING_VALUE.index] if r < len(grid) and len(grid[r]) > SETTING_VALUE.index else None
     findings = []
     year = None
     try:
@@ -357,24 +540,24 @@ def settings_from_grid(grid: list[list] | None) -> Settings:
         pass
     if year is None:
         findings.append(Finding(FEJL, SHEET_SETTINGS, f"Året '{show(values['Aar'])}' er ikke et årstal. Skriv fx 2024.",
-                                raekke=settings_row("Aar"), kolonne="Værdi"))
+                                raekke=settings_row("Aar"), kolonne=SETTING_VALUE.name))
     dates = {}
     for name in ("PeriodeFra", "PeriodeTil", "Referencemaaned", "OpgjortPr"):
         try:
             dates[name] = read_date(values[name])
         except Unreadable as exc:
-            findings.append(Finding(FEJL, SHEET_SETTINGS, f"{exc}.", raekke=settings_row(name), kolonne="Værdi"))
+            findings.append(Finding(FEJL, SHEET_SETTINGS, f"{exc}.", raekke=settings_row(name), kolonne=SETTING_VALUE.name))
             dates[name] = None
     basis = BASES[0]
     try:
         basis = read_basis(values["Grundlag"])
     except Unreadable as exc:
         findings.append(Finding(FEJL, SHEET_SETTINGS, f"{str(exc)[0].upper()}{str(exc)[1:]}.",
-                                raekke=settings_row("Grundlag"), kolonne="Værdi"))
+                                raekke=settings_row("Grundlag"), kolonne=SETTING_VALUE.name))
     if findings:
         raise InputError(findings)
     return Settings(year, dates["PeriodeFra"], dates["PeriodeTil"], basis, dates["Referencemaaned"], dates["OpgjortPr"],
-                    status_date_at=(SHEET_SETTINGS, settings_row("OpgjortPr"), "Værdi"))
+                    status_date_at=(SHEET_SETTINGS, settings_row("OpgjortPr"), SETTING_VALUE.name))
 
 
 def raw_input_from_grids(grids: dict[str, list[list] | None]) -> tuple[RawInput, Settings]:
@@ -410,7 +593,37 @@ def settings_grid(settings: Settings) -> SheetGrid:
               "OpgjortPr": settings.status_date}
     for s in SETTINGS:
         cells.append([s.label, values[s.name], s.help])
-    return SheetGrid(SHEET_SETTINGS, cells, formats={f"B{settings_row('PeriodeFra')}:B{settings_row('OpgjortPr')}": FMT_DATE})
+    return SheetGrid(SHEET_SETTINGS, cells, formats={SETTING_VALUE.span(settings_row("PeriodeFra"), settings_row("OpgjortPr")): FMT_DATE})
+
+
+def typed_column(column: str, values) -> list:
+    """A column of text (a CSV file's) as the cells a user's paste gives: dates as dates and numbers
+    as numbers (whole ones as int), read by the engine's one reader of values; a blank is None and
+    what the reader cannot read stays text, for the engine to report where it stands. A date
+    column's distinct values are read in one vectorised call (a call per cell took a minute for the
+    demo register)."""
+    texts = [None if is_blank(v) else str(v).strip() for v in values]
+    if column in INPUT_DATE_COLUMNS:
+        days, _, bad = parse_dates(texts)
+        return [t if t is None or b else to_date(d) for t, d, b in zip(texts, days, bad)]
+    kind = INPUT_NUMBER_COLUMNS.get(column)
+    return texts if kind is None else [_number_cell(t, kind) for t in texts]
+
+
+def _number_cell(text: str | None, kind):
+    if text is None:
+        return None
+    try:
+        number = read_number(text, kind)
+    except Unreadable:
+        return text
+    return int(number) if number.is_integer() else number
+
+
+def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`typed_column` of every column (object columns: plain dates, never pandas Timestamps)."""
+    return pd.DataFrame({c: pd.Series(typed_column(c, frame[c].tolist()), index=frame.index, dtype=object)
+                         for c in frame.columns}, index=frame.index)
 
 
 def input_grid(sheet: str, frame: pd.DataFrame | None = None) -> SheetGrid:
@@ -436,9 +649,9 @@ def template_grids(settings: Settings | None = None) -> list[SheetGrid]:
     grids = [settings_grid(settings)] + [input_grid(s) for s in INPUT_SHEETS if s != SHEET_SETTINGS]
     overview = SheetGrid(SHEET_OVERVIEW, [[f"Oversigt: målopfyldelse for {year}"], ["Klik 'Opdater alle tabeller' under fanen Jobordninger."]])
     grids.append(overview)
-    for number, enhed in enumerate(TABLE_UNITS, start=1):
-        y = year - 1 if number == 2 else year
-        grids.append(empty_status_grid(number, enhed, y, "Ingen tal endnu: klik 'Opdater alle tabeller' under fanen Jobordninger."))
+    for number, unit in enumerate(TABLE_UNITS, start=1):
+        y = year - 1 if number == PREVIOUS_YEAR_TABLE else year
+        grids.append(empty_status_grid(number, unit, y, "Ingen tal endnu: klik 'Opdater alle tabeller' under fanen Jobordninger."))
     grids.append(findings_grid([], "Kontrol af inddata (ikke kørt endnu)"))
     grids.append(empty_prognose_grid(year, f"Ingen prognose endnu: skriv en dato i 'Opgjort pr.' på arket "
                                            f"'{SHEET_SETTINGS}' og klik 'Opdater alle tabeller' under fanen Jobordninger."))
@@ -467,9 +680,9 @@ def _prognose_cells(title: str, subtitle: str) -> list[list]:
     cells = [[None] * PROGNOSE_WIDTH for _ in range(rows)]
     cells[0][0], cells[1][0] = title, subtitle
     cells[HEADER_ROW - 1][:2 + len(FORECAST_HEADER)] = PROGNOSE_HEADER + FORECAST_HEADER
-    for k, enhed in enumerate(PROGNOSE_UNITS):
+    for k, unit in enumerate(PROGNOSE_UNITS):
         r = month_block_row(k) - 1
-        cells[r][MONTH_COL - 1:] = [f"{enhed}: helårspersoner pr. måned"] + MONTH_HEADER
+        cells[r][MONTH_COL - 1:] = [f"{unit}: helårspersoner pr. måned"] + MONTH_HEADER
         for m, name in enumerate(MONTHS_DA, start=1):
             cells[r + m][MONTH_COL - 1] = name
     return cells
@@ -488,9 +701,9 @@ def prognose_grid(fc) -> SheetGrid:
                             "viser helårspersoner pr. måned for ordningerne samlet; måltallet er det gennemsnit, "
                             "året skal nå.")
     r = HEADER_ROW
-    for enhed in PROGNOSE_UNITS:
-        for label, values, pct in forecast_rows(fc, enhed):
-            row = [enhed, label] + [_pct(v) if p else _num(v) for v, p in zip(values, pct)]
+    for unit in PROGNOSE_UNITS:
+        for label, values, pct in forecast_rows(fc, unit):
+            row = [unit, label] + [_pct(v) if p else _num(v) for v, p in zip(values, pct)]
             if r >= len(cells):
                 cells.append([None] * PROGNOSE_WIDTH)
             cells[r][:len(row)] = row
@@ -503,18 +716,23 @@ def prognose_grid(fc) -> SheetGrid:
         r += 1
     m = fc.monthly
     samlet = m[m["linje"] == "Samlet"]
-    for k, enhed in enumerate(PROGNOSE_UNITS):
-        rows = samlet[samlet["enhed"] == enhed].set_index("maaned")
+    for k, unit in enumerate(PROGNOSE_UNITS):
+        rows = samlet[samlet["enhed"] == unit].set_index("maaned")
         top = month_block_row(k)
         for month in range(1, 13):
             if month not in rows.index:
                 continue
             x = rows.loc[month]
             # the forecast line starts in the status date's month, where it meets the actual line
-            ahead = dt.date(fc.settings.year, month, 1) > fc.pr.replace(day=1) or month == fc.pr.month
+            ahead = dt.date(fc.settings.year, month, 1) > fc.status_date.replace(day=1) or month == fc.status_date.month
             cells[top + month - 1][MONTH_COL:] = [_num(x["faktisk"])] + [
                 _num(x[c]) if ahead else None for c in ("prognose", "prognose_lav", "prognose_hoej")] + [_num(x["maaltal"])]
     bottom = month_block_row(len(PROGNOSE_UNITS) - 1) + 12
     formats = {f"C{HEADER_ROW + 1}:H{last}": FMT_NUMBER, f"I{HEADER_ROW + 1}:J{last}": FMT_PCT,
                f"{a1(HEADER_ROW + 1, MONTH_COL + 1)}:{a1(bottom, PROGNOSE_WIDTH)}": FMT_NUMBER}
     return SheetGrid(SHEET_PROGNOSE, cells, {}, formats)
+
+
+def column_widths(columns) -> dict[str, float]:
+    """Letter -> width of a layout's columns (`SETTINGS_COLUMNS`, `STATUS.columns`, `OVERVIEW.columns`)."""
+    return {c.letter: c.width for c in columns}

@@ -28,20 +28,17 @@ Nothing lost:
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from .engine.findings import Finding, InputError, is_excel_error, mask_cpr
+from .engine.findings import Finding, InputError, mask_cpr
 from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
-from .engine.tables import ROW_ANTAL, ROW_FLEKSJOB, ROW_SAMLET
-from .engine.values import FRACTIONAL, WHOLE, Unreadable, dates_of, read_date, read_number, to_date
-from .sheets import (INPUT_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, SHEET_CHECK, SHEET_FLEKSJOB,
-                     SHEET_FORLOEB, SHEET_TIDLIGERE, FMT_DATE, findings_grid, raw_input_from_grids, result_grids)
-from .xlsx.atomic import WorkbookFileError, atomic_write, read_source, refuse_if_open, real_target
+from .sheets import (INPUT_COLUMNS, INPUT_DATE_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, SHEET_CHECK, SHEET_FLEKSJOB,
+                     SHEET_FORLOEB, SHEET_TIDLIGERE, FMT_DATE, findings_grid, note_figures, raw_input_from_grids,
+                     result_grids, table_sheet, typed_column)
+from .xlsx.atomic import WorkbookFileError  # noqa: F401 - the CLI's, with refresh_file's other errors
+from .xlsx.atomic import atomic_write, read_source, refuse_if_open, real_target
 from .xlsx.openpyxl_output import _load, fill_cached_values, restore_package, sheet_parts  # noqa: F401
 from .xlsx.owned import replace_owned
 from .xlsx.reader import MAX_COLUMNS, EXCEL_MAX_ROWS, open_package, read_grids  # noqa: F401
@@ -94,11 +91,12 @@ class RefreshSummary:
                  "  Inddataark og andre ark er ikke ændret."]
         t1 = next((t for t in self.result.tables if t.number == 1), None)
         if t1 is not None:
-            f = t1.frame
-            g, fl = f.iloc[0], f.loc[ROW_FLEKSJOB]
-            lines.append(f"  Tabel 1 ({t1.enhed} {t1.year}): helårspersoner {_num(g.iloc[1])} af {_num(g.iloc[2])} = "
-                         f"{_pct(g.iloc[3])}; fleksjob {_num(fl.iloc[0])} af {_num(fl.iloc[2])} = {_pct(fl.iloc[3])}; "
-                         f"samlet {_pct(f.loc[ROW_SAMLET].iloc[3])}; antal forløb {_num(f.loc[ROW_ANTAL].iloc[4])}.")
+            x = note_figures(t1)      # the figures the status sheet shows, read by row and column name
+            lines.append(f"  {table_sheet(t1.number)} ({t1.unit} {t1.year}): helårspersoner "
+                         f"{_num(x.samlet_status)} af {_num(x.samlet_maaltal)} = {_pct(x.maalopfyldelse)}; "
+                         f"fleksjob {_num(x.fleksjob_status)} af "
+                         f"{_num(x.fleksjob_maaltal)} = {_pct(x.fleksjob_maalopfyldelse)}; "
+                         f"samlet {_pct(x.samlet_maalopfyldelse)}; antal forløb {_num(x.antal_forloeb)}.")
         n = len(self.warnings)
         lines.append(f"  {n} advarsler: se arket '{SHEET_CHECK}'." if n else "  Ingen fejl eller advarsler.")
         return "\n".join(lines)
@@ -213,53 +211,6 @@ def _demo_frames() -> dict[str, pd.DataFrame]:
     return {SHEET_FORLOEB: raw.forloeb.frame, SHEET_FLEKSJOB: raw.fleksjob.frame, SHEET_TIDLIGERE: raw.previous.frame}
 
 
-# the kind of number each numeric input column holds (the engine's one reader decides what 1.084 means)
-_NUMERIC_COLUMNS = {"timer_pr_uge": FRACTIONAL, "aar": WHOLE, "status": FRACTIONAL, "antal_forloeb": WHOLE,
-                    "maaltal_gruppe": WHOLE, "maaltal_fleksjob": WHOLE, "vaegt_gruppe": FRACTIONAL,
-                    "vaegt_fleksjob": FRACTIONAL}
-_DATE_COLUMNS = {"start", "slut"}
-
-
-def _cell_text(value) -> str | None:
-    """A CSV value as stripped text; None for a blank."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _typed(column: str, value):
-    """CSV text as the cell type a user's paste would give: dates as dates, numbers as numbers,
-    read by the engine's one reader of values; what it cannot read stays text (the engine reports it)."""
-    text = _cell_text(value)
-    if text is None:
-        return None
-    try:
-        if column in _DATE_COLUMNS:
-            return read_date(text)
-        if column in _NUMERIC_COLUMNS:
-            number = read_number(text, _NUMERIC_COLUMNS[column])
-            return int(number) if number.is_integer() else number
-    except Unreadable:
-        return text
-    return text
-
-
-def _typed_column(column: str, values) -> list:
-    """`_typed` of each of a column's values. A date column's distinct texts go through the engine's
-    date reader in one vectorised call (`dates_of`, what `read_date` calls for a single value, minus
-    its refusal of error values): a call per cell made the demo workbook take a minute."""
-    if column not in _DATE_COLUMNS:
-        return [_typed(column, v) for v in values]
-    texts = [_cell_text(v) for v in values]
-    distinct = [t for t in dict.fromkeys(texts) if t is not None and not is_excel_error(t)]
-    typed = {}
-    if distinct:
-        days, blank, bad = dates_of(np.array(distinct, dtype=object))
-        typed = {t: None if b else t if u else to_date(d) for t, d, b, u in zip(distinct, days, blank, bad)}
-    return [None if t is None else typed.get(t, t) for t in texts]
-
-
 def fill_input_tables(data: bytes, frames: dict[str, pd.DataFrame]) -> bytes:
     """`data` with the given input sheets' tables replaced by `frames` (the tables grow to fit)."""
     wb = _load(data, "skabelon", keep_vba=True, keep_links=True)
@@ -269,11 +220,11 @@ def fill_input_tables(data: bytes, frames: dict[str, pd.DataFrame]) -> bytes:
         if ws.max_row > 1:
             ws.delete_rows(2, ws.max_row - 1)
         cols = [c for c in header if c in frame.columns]
-        typed = {c: _typed_column(c, frame[c].tolist()) for c in cols}
+        typed = {c: typed_column(c, frame[c].tolist()) for c in cols}
         for r, values in enumerate(zip(*(typed[c] for c in cols)), start=2):
             for column, value in zip(cols, values):
                 cell = ws.cell(row=r, column=header.index(column) + 1, value=value)
-                if column in _DATE_COLUMNS:
+                if column in INPUT_DATE_COLUMNS:
                     cell.number_format = FMT_DATE
         table = ws.tables.get(INPUT_TABLE_NAMES[sheet])
         if table is not None:

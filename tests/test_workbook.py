@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from jobstatus_xl import sheets, workbook, xlsxguard
 from jobstatus_xl.xlsx import atomic, owned, package, reader
 from jobstatus_xl.engine.findings import InputError
+from jobstatus_xl.engine.values import Unreadable, read_date, read_number
 from jobstatus_xl.engine.pipeline import compute
 from libreoffice import convert_to_pdf, requires_libreoffice
 from test_template import (assert_libreoffice_sees_the_layout, assert_libreoffice_sees_the_vba_project,
@@ -143,14 +144,33 @@ def structure(data: bytes) -> dict:
 
 
 def test_a_column_is_typed_as_each_of_its_cells_would_be():
-    # fill_input_tables reads a date column's distinct texts in one call; it must be `_typed` cell by cell
+    # typed_column reads a date column's distinct texts in one call; each cell must be what the engine's
+    # one-value readers make of it, and what they cannot read must stay text for the engine to report
     values = ["2024-01-05", " 05-01-2024 ", "", None, float("nan"), "#N/A", "#VALUE!", "abc", "31/12/2024",
-              "45000", "2024-02-30", "1.1.2024", "TRUE", "  ", "10000", "01-13-2024", "2024-1-5", "2024-01-05"]
-    for column in ("start", "slut", "timer_pr_uge", "aar", "id"):
-        one_by_one = [workbook._typed(column, v) for v in values]
-        together = workbook._typed_column(column, values)
-        assert [(type(v), v) for v in together] == [(type(v), v) for v in one_by_one], column
-    assert workbook._typed_column("start", values)[:3] == [dt.date(2024, 1, 5), dt.date(2024, 1, 5), None]
+              "45000", "2024-02-30", "1.1.2024", "TRUE", "  ", "10000", "01-13-2024", "2024-1-5", "2024-01-05",
+              "1.084", "37,5", "55 %", "-0", "1e3"]
+
+    def one_cell(column, value):
+        if value is None or (isinstance(value, float) and value != value) or not str(value).strip():
+            return None
+        text = str(value).strip()
+        try:
+            if column in ("start", "slut"):
+                return read_date(text)
+            kind = sheets.INPUT_NUMBER_COLUMNS.get(column)
+            if kind is None:
+                return text
+            number = read_number(text, kind)
+        except Unreadable:
+            return text
+        return int(number) if number.is_integer() else number
+
+    for column in ("start", "slut", "timer_pr_uge", "aar", "status", "id"):
+        expected = [one_cell(column, v) for v in values]
+        got = sheets.typed_column(column, values)
+        assert [(type(v), v) for v in got] == [(type(v), v) for v in expected], column
+    assert sheets.typed_column("start", values)[:3] == [dt.date(2024, 1, 5), dt.date(2024, 1, 5), None]
+    assert sheets.typed_column("aar", ["1.084", "2.024,00"]) == [1084, 2024]
 
 
 def test_reading_the_demo_workbook_gives_the_demo_input(demo_result):

@@ -79,12 +79,6 @@ class Forecast:
     findings: list[Finding] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)    # the forecast's own warnings (also in findings)
 
-    @property
-    def pr(self) -> dt.date:
-        # Transition only (issue 14): sheets.py, rewritten on another branch, still reads `fc.pr`;
-        # remove once it reads `fc.status_date` (docs/glossary.md, "Pending").
-        return self.status_date
-
 
 def forecast(raw: RawInput, settings: Settings, status_date: dt.date | None = None, *, source: str = "indstillinger",
              row: int | None = None, column: str = "Opgjort pr.") -> Forecast:

@@ -33,6 +33,16 @@ def columns(year: int, period: Period | None = None) -> list[str]:
     return [COL_STATUS, COL_SAMLET_STATUS, COL_SAMLET_MAALTAL, COL_PCT, col_antal(year, period)]
 
 
+def antal_column(headers) -> str:
+    """The antal forløb column among a note table's `headers`: its name depends on the year and the
+    period (`col_antal`), so it is the one column that no fixed name claims."""
+    fixed = (COL_STATUS, COL_SAMLET_STATUS, COL_SAMLET_MAALTAL, COL_PCT)
+    rest = [h for h in headers if h not in fixed]
+    if len(rest) != 1:
+        raise KeyError(f"no single antal forløb column among {list(headers)}")
+    return rest[0]
+
+
 ROW_ANTAL = "Antal forløb"
 ROW_FLEKSJOB = "Fleksjob (antal ansatte) *"
 ROW_SAMLET = "Samlet målopfyldelse (vægtet gennemsnit***)"
@@ -52,12 +62,6 @@ class NoteTable:
     unit: str
     title: str
     frame: pd.DataFrame      # unrounded; index = row labels, columns = `columns(year)`
-
-    @property
-    def enhed(self) -> str:
-        # Transition only (issue 14): sheets.py and workbook.py, rewritten on other branches, still
-        # read `table.enhed`; remove once they read `table.unit` (docs/glossary.md, "Pending").
-        return self.unit
 
 
 def note_table(tidy: pd.DataFrame, unit: str, number: int) -> NoteTable:

@@ -36,8 +36,8 @@ from importlib import resources
 from pathlib import Path
 
 from ..engine.rules import KK, forvaltninger
-from ..sheets import (INPUT_COLUMNS, INPUT_TABLE_NAMES, OVERVIEW_HEADER, SETTINGS, SHEET_FLEKSJOB, SHEET_FORLOEB,
-                      SHEET_MAALTAL, SHEET_OVERVIEW, SHEET_SETTINGS, SHEET_TIDLIGERE, SHEET_VAEGTE, TABLE_UNITS,
+from ..sheets import (FMT_PCT, INPUT_COLUMNS, INPUT_TABLE_NAMES, OVERVIEW, SETTING_VALUE, SETTINGS, SHEET_FLEKSJOB,
+                      SHEET_FORLOEB, SHEET_MAALTAL, SHEET_OVERVIEW, SHEET_SETTINGS, SHEET_TIDLIGERE, SHEET_VAEGTE,
                       settings_row, template_grids)
 from ..sheets import (MONTH_COL, MONTH_HEADER, PROGNOSE_UNITS, PROGNOSE_WIDTH, SHEET_PROGNOSE, a1,
                       month_block_row)
@@ -191,30 +191,33 @@ def _settings_extras(wb, ws) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     for s in SETTINGS:
-        ref = f"'{SHEET_SETTINGS}'!$B${settings_row(s.name)}"
+        ref = f"'{SHEET_SETTINGS}'!${SETTING_VALUE.letter}${settings_row(s.name)}"
         wb.defined_names[s.name] = DefinedName(s.name, attr_text=ref)
-    basis = _list_validation(["kalenderdage", "hverdage"], f"B{settings_row('Grundlag')}", "Grundlag",
+    basis = _list_validation(["kalenderdage", "hverdage"], SETTING_VALUE.cell(settings_row("Grundlag")), "Grundlag",
                              "kalenderdage (som i noten) eller hverdage.", strict=True)
     year = DataValidation(type="whole", operator="between", formula1="1990", formula2="2100",
                           showErrorMessage=True, errorStyle="stop", errorTitle="År",
                           error="Skriv et årstal, fx 2024.", showInputMessage=True, promptTitle="År",
                           prompt="Opgørelsesåret. Titler og kolonneoverskrifter følger det.")
-    year.add(f"B{settings_row('Aar')}")
+    year.add(SETTING_VALUE.cell(settings_row("Aar")))
     ws.add_data_validation(basis)
     ws.add_data_validation(year)
 
 
 def _overview_charts(ws) -> None:
-    """Native charts on the overview table (rows 5.. hold one unit each once refreshed)."""
+    """Native charts on the overview table (`sheets.OVERVIEW`: one row per unit once refreshed)."""
     from openpyxl.chart import BarChart, LineChart, Reference, Series
 
-    first = 5
-    last = first + len(TABLE_UNITS) - 2      # every table but the previous year's (tabel 2)
-    categories = Reference(ws, min_col=1, min_row=first, max_row=last)
+    first, last = OVERVIEW.first_row, OVERVIEW.last_row
+
+    def rows(column) -> Reference:
+        return Reference(ws, min_col=column.number, min_row=first, max_row=last)
+
+    categories = rows(OVERVIEW.enhed)
 
     def target_line() -> LineChart:
         line = LineChart()
-        s = Series(Reference(ws, min_col=6, min_row=first, max_row=last), title="Mål (100 pct.)")
+        s = Series(rows(OVERVIEW.maal), title="Mål (100 pct.)")
         s.graphicalProperties.line.solidFill = "C00000"
         s.graphicalProperties.line.dashStyle = "dash"
         s.graphicalProperties.line.width = 22000
@@ -224,17 +227,16 @@ def _overview_charts(ws) -> None:
         line.set_categories(categories)
         return line
 
-    def bar_chart(title: str, columns: list[int], anchor: str) -> None:
+    def bar_chart(title: str, columns: list, anchor: str) -> None:
         bar = BarChart()
         bar.type = "col"
         bar.grouping = "clustered"
         bar.title = title
         for col in columns:
-            bar.series.append(Series(Reference(ws, min_col=col, min_row=first, max_row=last),
-                                     title=OVERVIEW_HEADER[col - 1]))
+            bar.series.append(Series(rows(col), title=col.name))
         bar.set_categories(categories)
         bar.y_axis.title = "Målopfyldelse"
-        bar.y_axis.number_format = '0" pct."'
+        bar.y_axis.number_format = FMT_PCT
         bar.x_axis.delete = False
         bar.y_axis.delete = False
         bar.legend.position = "b"
@@ -242,8 +244,9 @@ def _overview_charts(ws) -> None:
         bar.width, bar.height = 24, 9
         ws.add_chart(bar, anchor)
 
-    bar_chart("Målopfyldelse pr. enhed: helårspersoner og fleksjob", [3, 4], "A15")
-    bar_chart("Samlet målopfyldelse pr. enhed (vægtet gennemsnit)", [5], "A34")
+    bar_chart("Målopfyldelse pr. enhed: helårspersoner og fleksjob", [OVERVIEW.helaarspersoner, OVERVIEW.fleksjob],
+              "A15")
+    bar_chart("Samlet målopfyldelse pr. enhed (vægtet gennemsnit)", [OVERVIEW.samlet], "A34")
 
 
 def _prognose_charts(ws) -> None:
@@ -254,10 +257,10 @@ def _prognose_charts(ws) -> None:
     looks = {"Faktisk": ("1F4E79", None, 28000), "Prognose": ("2E75B6", "dash", 28000),
              "Lav": ("9DC3E6", "sysDot", 15000), "Høj": ("9DC3E6", "sysDot", 15000),
              "Måltal": ("C00000", "dash", 22000)}
-    for k, enhed in enumerate(PROGNOSE_UNITS):
+    for k, unit in enumerate(PROGNOSE_UNITS):
         top = month_block_row(k)
         chart = LineChart()
-        chart.title = f"{enhed}: helårspersoner pr. måned, faktisk og prognose"
+        chart.title = f"{unit}: helårspersoner pr. måned, faktisk og prognose"
         for i, name in enumerate(MONTH_HEADER):
             s = Series(Reference(ws, min_col=MONTH_COL + 1 + i, min_row=top + 1, max_row=top + 12), title=name)
             colour, dash, width = looks[name]

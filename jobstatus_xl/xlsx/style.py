@@ -12,8 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..celltext import stored_text
-from ..sheets import (FMT_DATE, INPUT_COLUMNS, NOTE_FONT, OWNED_SHEETS, SHEET_CHECK, SHEET_OVERVIEW,
-                      SHEET_PROGNOSE, SHEET_SETTINGS, SheetGrid, row_styles)
+from ..sheets import (FMT_DATE, INPUT_COLUMNS, NOTE_FONT, OVERVIEW, OWNED_SHEETS, SETTINGS_COLUMNS, SHEET_CHECK,
+                      SHEET_OVERVIEW, SHEET_PROGNOSE, SHEET_SETTINGS, STATUS, SheetGrid, column_widths, row_styles)
 
 
 def styles():
@@ -108,10 +108,10 @@ def _cells_of(ref: str):
 
 
 # Column widths (characters) of the sheets this package lays out.
-_STATUS_WIDTHS = {"A": 46, "B": 13, "C": 13, "D": 13, "E": 15, "F": 15, "G": 9}
+_STATUS_WIDTHS = column_widths(STATUS.columns)
 SHEET_WIDTHS = {
-    SHEET_SETTINGS: {"A": 28, "B": 14, "C": 90},
-    SHEET_OVERVIEW: {"A": 8, "B": 44, "C": 16, "D": 16, "E": 17, "F": 9},
+    SHEET_SETTINGS: column_widths(SETTINGS_COLUMNS),
+    SHEET_OVERVIEW: column_widths(OVERVIEW.columns),
     SHEET_CHECK: {"A": 10, "B": 16, "C": 8, "D": 16, "E": 100},
     SHEET_PROGNOSE: {"A": 8, "B": 44, "C": 15, "D": 16, "E": 11, "F": 9, "G": 9, "H": 9, "I": 21, "J": 23, "K": 3,
                      "L": 30, "M": 10, "N": 10, "O": 10, "P": 10, "Q": 10},
