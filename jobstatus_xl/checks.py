@@ -84,7 +84,8 @@ class _Reader:
             return None
         x = read[0]
         if x < 0:
-            self.error(kilde, f"{show(value)} er negativ; tallene i en statustabel er aldrig negative.", raekke, kolonne)
+            self.error(kilde, f"{show(value)} er negativ; tallene i en statustabel er aldrig negative.",
+                       raekke, kolonne)
             return None
         if x.denominator != 1:
             x = Fraction(round_half_away(x))
@@ -116,7 +117,8 @@ class _Reader:
         text = str(value).strip() if value is not None else ""
         near = difflib.get_close_matches(text.upper(), list(UNIT_NAMES), n=1, cutoff=0.5)
         hint = f" Mente du '{near[0]}'?" if near else ""
-        self.error(kilde, f"Ukendt enhed '{show(text)}'.{hint} Gyldige koder: {', '.join(UNIT_NAMES)}.", raekke, kolonne)
+        self.error(kilde, f"Ukendt enhed '{show(text)}'.{hint} Gyldige koder: {', '.join(UNIT_NAMES)}.",
+                   raekke, kolonne)
         return None
 
     def year(self, value, kilde: str, raekke: int, kolonne: str) -> int | None:
@@ -298,13 +300,16 @@ def _load_workbook(path: Path) -> list[PublishedTable]:
             if not sheets.has(name):
                 continue
             grid = _sheet_grid(sheets, name, sizes)
-            table_year = (year - 1 if number == PREVIOUS_YEAR_TABLE else year) if year is not None else _year_from_title(grid)
+            if year is None:
+                table_year = _year_from_title(grid)
+            else:
+                table_year = year - 1 if number == PREVIOUS_YEAR_TABLE else year
             table = _table_from_sheet(name, grid, default_unit, table_year, rd)
             if table is not None:
                 tables.append(table)
     except InputError:
         raise
-    except Exception as exc:  # malformed XML in a status sheet: the user needs one message
+    except Exception as exc:  # noqa: BLE001 - malformed XML in a status sheet: the user needs one message
         raise InputError([Finding(FEJL, path.name, "Projektmappen kan ikke læses (den er beskadiget): "
                                   f"{type(exc).__name__}.")]) from None
     finally:
@@ -343,14 +348,16 @@ def _table_from_sheet(sheet: str, grid: list[list], default_unit: str, year: int
                  f"{SETTING_VALUE.cell(settings_row('Aar'))}) eller i titlen i celle "
                  f"{L.label.cell(L.title_row)} ('... for 2024').", L.title_row, L.label.described())
         return None
-    labels = {r: str(cell(r, L.label)).strip() for r in range(L.first_row, len(grid) + 1) if not is_blank(cell(r, L.label))}
-    r_antal = next((r for r, l in labels.items() if fold_key(l) == fold_key(ROW_ANTAL)), None)
+    labels = {r: str(cell(r, L.label)).strip() for r in range(L.first_row, len(grid) + 1)
+              if not is_blank(cell(r, L.label))}
+    r_antal = next((r for r, text in labels.items() if fold_key(text) == fold_key(ROW_ANTAL)), None)
     if r_antal is None:
         rd.error(sheet, f"Rækken '{ROW_ANTAL}' mangler i kolonne {L.label.letter} under ordningerne; statusarket skal "
                  "have skabelonens layout.", None, L.label.described())
         return None
-    r_fleks = next((r for r, l in labels.items() if r > r_antal and fold_key(l).startswith("fleksjob")), None)
-    r_samlet = next((r for r, l in labels.items() if r > r_antal and fold_key(l).startswith("samletmaalopfyldelse")), None)
+    r_fleks = next((r for r, text in labels.items() if r > r_antal and fold_key(text).startswith("fleksjob")), None)
+    r_samlet = next((r for r, text in labels.items()
+                     if r > r_antal and fold_key(text).startswith("samletmaalopfyldelse")), None)
     group = [r for r in labels if r < r_antal]
 
     def whole(r, c):

@@ -19,8 +19,8 @@ from .celltext import cell_text
 from .engine.findings import FEJL, Finding, InputError
 from .engine.pipeline import RawInput, Result, Settings, Table
 from .engine.rules import KK, UNIT_NAMES
-from .engine.values import (BASES, FRACTIONAL, WHOLE, Unreadable, fold_key, is_blank, parse_dates, read_basis, read_date,
-                             read_number, read_year, show, to_date)
+from .engine.values import (BASES, FRACTIONAL, WHOLE, Unreadable, fold_key, is_blank, parse_dates, read_basis,
+                             read_date, read_number, read_year, show, to_date)
 from .engine.tables import (COL_PCT, COL_SAMLET_MAALTAL, COL_SAMLET_STATUS, COL_STATUS, FOOTNOTES, ROW_ANTAL,
                             ROW_FLEKSJOB, ROW_SAMLET, NoteTable, antal_column, columns, table_title)
 
@@ -89,8 +89,10 @@ SETTINGS = [
     Setting("År", "Aar", "Opgørelsesåret, fx 2024. Måltal og vægte hentes for dette år."),
     Setting("Periode fra", "PeriodeFra", "Første dag i perioden. Tom = 1. januar."),
     Setting("Periode til", "PeriodeTil", "Sidste dag i perioden. Tom = 31. december."),
-    Setting("Grundlag", "Grundlag", "kalenderdage (som i noten) eller hverdage (Danmarks Statistiks fuldtidspersoner)."),
-    Setting("Referencemåned for fleksjob", "Referencemaaned", "En dag i måneden, hvor fleksjobansatte tælles. Tom = periodens sidste måned."),
+    Setting("Grundlag", "Grundlag",
+            "kalenderdage (som i noten) eller hverdage (Danmarks Statistiks fuldtidspersoner)."),
+    Setting("Referencemåned for fleksjob", "Referencemaaned",
+            "En dag i måneden, hvor fleksjobansatte tælles. Tom = periodens sidste måned."),
     Setting("Opgjort pr.", "OpgjortPr", "Opgørelsesdato for arket 'Prognose', fx 30-06-2024: status til dato, sikker "
             "årsstatus (forløb startet senest denne dag) og prognose for året med lav og høj værdi. Datoen skal ligge "
             "i året. Tom = ingen prognose."),
@@ -119,7 +121,8 @@ def table_sheet(number: int) -> str:
 
 
 SHEET_PROGNOSE = "Prognose"
-OWNED_SHEETS = [SHEET_OVERVIEW] + [table_sheet(n) for n in range(1, len(TABLE_UNITS) + 1)] + [SHEET_CHECK, SHEET_PROGNOSE]
+OWNED_SHEETS = ([SHEET_OVERVIEW] + [table_sheet(n) for n in range(1, len(TABLE_UNITS) + 1)]
+                + [SHEET_CHECK, SHEET_PROGNOSE])
 
 FMT_NUMBER = "#,##0"
 FMT_PCT = '0" pct."'
@@ -437,28 +440,29 @@ OVERVIEW_HEADER = [c.name for c in OVERVIEW.columns]
 
 def overview_grid(result: Result, grids: dict[int, SheetGrid]) -> SheetGrid:
     """Attainment per unit, as formulas on the status sheets (so charts follow edits there)."""
-    O, L = OVERVIEW, STATUS
-    cells = [[None] * O.width for _ in range(O.header_row)]
-    cells[O.title_row - 1][O.enhed.index] = f"Oversigt: målopfyldelse for {result.settings.period.label()}"
-    cells[O.subtitle_row - 1][O.enhed.index] = ("Procentvis målopfyldelse per forvaltning. Diagrammerne nedenfor "
-                                                "tegnes af Excel ud fra tabellen.")
-    cells[O.header_row - 1] = list(OVERVIEW_HEADER)
+    OV, L = OVERVIEW, STATUS
+    cells = [[None] * OV.width for _ in range(OV.header_row)]
+    cells[OV.title_row - 1][OV.enhed.index] = f"Oversigt: målopfyldelse for {result.settings.period.label()}"
+    cells[OV.subtitle_row - 1][OV.enhed.index] = ("Procentvis målopfyldelse per forvaltning. Diagrammerne nedenfor "
+                                                 "tegnes af Excel ud fra tabellen.")
+    cells[OV.header_row - 1] = list(OVERVIEW_HEADER)
     computed = {}
     for number, grid in sorted(grids.items()):
         if number == PREVIOUS_YEAR_TABLE:
             continue
         unit = grid.cells[L.header_row - 1][L.label.index]
         labels = [r[L.label.index] for r in grid.cells]
-        rows = {O.helaarspersoner: L.first_row, O.fleksjob: labels.index(ROW_FLEKSJOB) + 1,
-                O.samlet: labels.index(ROW_SAMLET) + 1}
-        row = [None] * O.width
-        row[O.enhed.index], row[O.navn.index], row[O.maal.index] = unit, UNIT_NAMES.get(unit, unit), 100
+        rows = {OV.helaarspersoner: L.first_row, OV.fleksjob: labels.index(ROW_FLEKSJOB) + 1,
+                OV.samlet: labels.index(ROW_SAMLET) + 1}
+        row = [None] * OV.width
+        row[OV.enhed.index], row[OV.navn.index], row[OV.maal.index] = unit, UNIT_NAMES.get(unit, unit), 100
         for col, r in rows.items():
             row[col.index] = f"='{grid.name}'!{L.pct.cell(r)}"
             computed[(len(cells), col.index)] = grid.computed[(r - 1, L.pct.index)]
         cells.append(row)
     last = len(cells)
-    return SheetGrid(SHEET_OVERVIEW, cells, computed, {f"{O.helaarspersoner.cell(O.first_row)}:{O.maal.cell(last)}": FMT_PCT})
+    span = f"{OV.helaarspersoner.cell(OV.first_row)}:{OV.maal.cell(last)}"
+    return SheetGrid(SHEET_OVERVIEW, cells, computed, {span: FMT_PCT})
 
 
 FINDINGS_HEADER = ["Alvor", "Ark/fil", "Række", "Kolonne", "Besked"]
@@ -485,7 +489,8 @@ def table_from_grid(sheet: str, grid: list[list] | None, required: bool = True) 
     """A raw input table from a sheet's values (header in row 1). Trailing blank rows are ignored."""
     if grid is None or not grid or all(is_blank(v) for v in grid[0]):
         if required:
-            raise InputError([Finding(FEJL, sheet, f"Arket '{sheet}' mangler eller har ingen overskriftsrække i række 1.")])
+            raise InputError([Finding(FEJL, sheet,
+                                      f"Arket '{sheet}' mangler eller har ingen overskriftsrække i række 1.")])
         return None
     header = [str(h).strip() if h is not None else "" for h in grid[0]]
     width = max((i + 1 for i, h in enumerate(header) if h), default=0)
@@ -514,8 +519,8 @@ def _named_columns(sheet: str, header: list[str], body: list[list]) -> tuple[lis
             continue
         if key in seen:
             findings.append(Finding(FEJL, sheet, f"Overskriften '{h}' står både i kolonne {seen[key]} og "
-                                    f"{a1(1, i + 1)[:-1]}. Hver kolonne skal have sin egen overskrift; slet eller omdøb "
-                                    "den ene.", raekke=1, kolonne=h))
+                                    f"{a1(1, i + 1)[:-1]}. Hver kolonne skal have sin egen overskrift; slet eller "
+                                    "omdøb den ene.", raekke=1, kolonne=h))
             continue
         seen[key] = a1(1, i + 1)[:-1]
         keep.append(i)
@@ -546,7 +551,8 @@ def settings_from_grid(grid: list[list] | None) -> Settings:
         try:
             dates[name] = read_date(values[name])
         except Unreadable as exc:
-            findings.append(Finding(FEJL, SHEET_SETTINGS, f"{exc}.", raekke=settings_row(name), kolonne=SETTING_VALUE.name))
+            findings.append(Finding(FEJL, SHEET_SETTINGS, f"{exc}.", raekke=settings_row(name),
+                                    kolonne=SETTING_VALUE.name))
             dates[name] = None
     basis = BASES[0]
     try:
@@ -593,7 +599,8 @@ def settings_grid(settings: Settings) -> SheetGrid:
               "OpgjortPr": settings.status_date}
     for s in SETTINGS:
         cells.append([s.label, values[s.name], s.help])
-    return SheetGrid(SHEET_SETTINGS, cells, formats={SETTING_VALUE.span(settings_row("PeriodeFra"), settings_row("OpgjortPr")): FMT_DATE})
+    dates = SETTING_VALUE.span(settings_row("PeriodeFra"), settings_row("OpgjortPr"))
+    return SheetGrid(SHEET_SETTINGS, cells, formats={dates: FMT_DATE})
 
 
 def typed_column(column: str, values) -> list:
@@ -631,7 +638,8 @@ def input_grid(sheet: str, frame: pd.DataFrame | None = None) -> SheetGrid:
     header = INPUT_COLUMNS[sheet]
     cells = [list(header)]
     if frame is not None:
-        cells += frame.reindex(columns=header).astype(object).where(frame.reindex(columns=header).notna(), None).values.tolist()
+        rows = frame.reindex(columns=header)
+        cells += rows.astype(object).where(rows.notna(), None).values.tolist()
     formats = {}
     for col in ("start", "slut"):
         if col in header:
@@ -647,14 +655,17 @@ def template_grids(settings: Settings | None = None) -> list[SheetGrid]:
     settings = settings or Settings(TEMPLATE_YEAR)
     year = settings.year
     grids = [settings_grid(settings)] + [input_grid(s) for s in INPUT_SHEETS if s != SHEET_SETTINGS]
-    overview = SheetGrid(SHEET_OVERVIEW, [[f"Oversigt: målopfyldelse for {year}"], ["Klik 'Opdater alle tabeller' under fanen Jobordninger."]])
+    overview = SheetGrid(SHEET_OVERVIEW, [[f"Oversigt: målopfyldelse for {year}"],
+                                          ["Klik 'Opdater alle tabeller' under fanen Jobordninger."]])
     grids.append(overview)
     for number, unit in enumerate(TABLE_UNITS, start=1):
         y = year - 1 if number == PREVIOUS_YEAR_TABLE else year
-        grids.append(empty_status_grid(number, unit, y, "Ingen tal endnu: klik 'Opdater alle tabeller' under fanen Jobordninger."))
+        grids.append(empty_status_grid(number, unit, y,
+                                       "Ingen tal endnu: klik 'Opdater alle tabeller' under fanen Jobordninger."))
     grids.append(findings_grid([], "Kontrol af inddata (ikke kørt endnu)"))
     grids.append(empty_prognose_grid(year, f"Ingen prognose endnu: skriv en dato i 'Opgjort pr.' på arket "
-                                           f"'{SHEET_SETTINGS}' og klik 'Opdater alle tabeller' under fanen Jobordninger."))
+                                           f"'{SHEET_SETTINGS}' og klik 'Opdater alle tabeller' under fanen "
+                                           "Jobordninger."))
     return grids
 
 
@@ -725,8 +736,8 @@ def prognose_grid(fc) -> SheetGrid:
             x = rows.loc[month]
             # the forecast line starts in the status date's month, where it meets the actual line
             ahead = dt.date(fc.settings.year, month, 1) > fc.status_date.replace(day=1) or month == fc.status_date.month
-            cells[top + month - 1][MONTH_COL:] = [_num(x["faktisk"])] + [
-                _num(x[c]) if ahead else None for c in ("prognose", "prognose_lav", "prognose_hoej")] + [_num(x["maaltal"])]
+            forecast = [_num(x[c]) if ahead else None for c in ("prognose", "prognose_lav", "prognose_hoej")]
+            cells[top + month - 1][MONTH_COL:] = [_num(x["faktisk"])] + forecast + [_num(x["maaltal"])]
     bottom = month_block_row(len(PROGNOSE_UNITS) - 1) + 12
     formats = {f"C{HEADER_ROW + 1}:H{last}": FMT_NUMBER, f"I{HEADER_ROW + 1}:J{last}": FMT_PCT,
                f"{a1(HEADER_ROW + 1, MONTH_COL + 1)}:{a1(bottom, PROGNOSE_WIDTH)}": FMT_NUMBER}

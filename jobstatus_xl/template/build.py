@@ -77,10 +77,12 @@ CONF_ROWS: list[tuple[str, object]] = [
     ("Show Console", False),
 ]
 CONF_HELP = [
-    "Indstillinger for xlwings. xlwings læser kolonne A og B fra A1 og ned til første tomme række; tekst herunder ignoreres.",
+    "Indstillinger for xlwings. xlwings læser kolonne A og B fra A1 og ned til første tomme række; "
+    "tekst herunder ignoreres.",
     "Interpreter_Win: den fulde sti til pythonw.exe i det Python-miljø, hvor jobstatus-xl er installeret. "
     "Miljøvariabler som %LOCALAPPDATA% og %USERPROFILE% udfyldes af xlwings.",
-    r"Standard: %LOCALAPPDATA%\jobstatus-xl\.venv\Scripts\pythonw.exe (installationen beskrevet i README, afsnittet Windows).",
+    r"Standard: %LOCALAPPDATA%\jobstatus-xl\.venv\Scripts\pythonw.exe "
+    "(installationen beskrevet i README, afsnittet Windows).",
     "UDF Modules: Python-modulet med regnearksfunktionerne (ATTAINMENT m.fl.). Skal ikke ændres.",
     "Conda Path / Conda Env: kun hvis Python kommer fra Anaconda/Miniconda. PYTHONPATH: normalt tom.",
     "Show Console = TRUE viser Pythons konsolvindue (til fejlsøgning).",
@@ -128,7 +130,8 @@ def _list_validation(values: list[str], sqref: str, title: str, prompt: str, str
         type="list", formula1=formula, allow_blank=True, showDropDown=False,
         showInputMessage=True, promptTitle=title[:32], prompt=prompt[:255],
         showErrorMessage=True, errorStyle="stop" if strict else "warning", errorTitle=title[:32],
-        error=(f"Skriv en af: {', '.join(values)}." + ("" if strict else " Ukendte koder afvises, når tabellerne opdateres."))[:255])
+        error=(f"Skriv en af: {', '.join(values)}."
+               + ("" if strict else " Ukendte koder afvises, når tabellerne opdateres."))[:255])
     dv.add(sqref)
     return dv
 
@@ -136,7 +139,8 @@ def _list_validation(values: list[str], sqref: str, title: str, prompt: str, str
 _EXAMPLES = {
     SHEET_FORLOEB: ("Ét forløb pr. række: én person i én ordning i én forvaltning.",
                     ["id: DEMO-P000001 (aldrig CPR-nummer)", "forvaltning: SOF", "ordning: Virksomhedspraktik",
-                     "start: 20-07-2024", "slut: 04-10-2024 (tom = forløbet løber stadig)", "timer_pr_uge: 25 (kan være tom)"]),
+                     "start: 20-07-2024", "slut: 04-10-2024 (tom = forløbet løber stadig)",
+                     "timer_pr_uge: 25 (kan være tom)"]),
     SHEET_FLEKSJOB: ("Én fleksjobansættelse pr. række.",
                      ["id: DEMO-F000001", "forvaltning: SUF", "start: 26-06-2010", "slut: (tom = stadig ansat)"]),
     SHEET_MAALTAL: ("Måltal pr. år og enhed. Tom tabel = de medfølgende måltal bruges.",
@@ -498,7 +502,8 @@ def udf_help_module(functions: tuple[UdfFunction, ...]) -> str:
         "    ThisWorkbook.Saved = wasSaved",
         "End Sub",
         "",
-        "Private Sub Describe(ByVal functionName As String, ByVal description As String, ByVal argumentDescriptions As Variant)",
+        "Private Sub Describe(ByVal functionName As String, ByVal description As String, "
+        "ByVal argumentDescriptions As Variant)",
         "    Dim macroName As String",
         "    macroName = \"'\" & Replace(ThisWorkbook.Name, \"'\", \"''\") & \"'!\" & functionName",
         "    If IsEmpty(argumentDescriptions) Then",
