@@ -27,7 +27,7 @@ from .engine.pipeline import RawInput
 from .engine.rules import HELAARSPERSONER, KK, UNIT_NAMES, all_schemes
 # The engine's one reader of values (numbers, dates, codes, folding): the functions read a cell
 # exactly as the ribbon's refresh reads a table.
-from .engine.values import SCHEME_ALIASES, Unreadable
+from .engine.values import SCHEME_ALIASES, Unreadable, is_blank
 from .sheets import SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_VAEGTE, nonempty, table_from_grid
 
 ERROR_PREFIX = CELL_ERROR_PREFIX
@@ -111,15 +111,6 @@ def cells(value):
 
 
 # ---------------------------------------------------------------- single values
-
-def is_blank(value) -> bool:
-    return values.is_blank(value)
-
-
-def is_error(value) -> bool:
-    """An Excel error value, or the message of one of our own functions further up the chain."""
-    return is_excel_error(value)
-
 
 def show(value) -> str:
     """A cell value as it may appear in a message: short and never a full CPR number."""
@@ -238,7 +229,7 @@ def dates(cells: list, what: str, numbered: bool = True) -> tuple[np.ndarray, np
         return _where(i + 1) if numbered else ""
 
     for i, v in enumerate(cells):
-        if is_error(v):
+        if is_excel_error(v):
             raise CellError(f"{what}{where(i)} er en fejlværdi ({show(v)})")
         if isinstance(v, bool):
             raise CellError(f"{what}{where(i)}: '{show(v)}' er ikke en dato")
@@ -312,7 +303,7 @@ def hours(value, sp: Spells) -> np.ndarray | None:
     if value is None:
         return None
     cells = as_list(value, "timer pr. uge")
-    if all(is_blank(c) and not is_error(c) for c in cells):
+    if all(is_blank(c) and not is_excel_error(c) for c in cells):
         return None
     if len(cells) == 1 and sp.rows != 1:
         return np.full(len(sp.start), _hours(cells[0], None))
@@ -332,7 +323,7 @@ def ids(value, sp: Spells) -> np.ndarray:
     """Person ids aligned with the dates; every forløb row needs one."""
     out = []
     for row, v in zip(sp.row_numbers, aligned(value, sp, "id'erne")):
-        if is_error(v):
+        if is_excel_error(v):
             raise CellError(f"id i række {row} er en fejlværdi ({show(v)})")
         if is_blank(v):
             raise CellError(f"id mangler i række {row}")
@@ -350,9 +341,9 @@ def weighted_pairs(attainments, weights) -> tuple[np.ndarray, np.ndarray]:
     for i, (av, wv) in enumerate(zip(a_cells, w_cells), start=1):
         if is_blank(av) and is_blank(wv):
             continue
-        if is_blank(wv) and not is_error(wv):
+        if is_blank(wv) and not is_excel_error(wv):
             raise CellError(f"vægt mangler i række {i}")
-        if is_blank(av) and not is_error(av):
+        if is_blank(av) and not is_excel_error(av):
             raise CellError(f"målopfyldelse mangler i række {i}")
         a.append(number(av, "målopfyldelsen", i))
         weight = number(wv, "vægten", i)
@@ -391,7 +382,7 @@ def _canonical(cells: list, rows, valid: list[str], aliases: dict[str, str], wha
     """Codes as the engine reads them (case, spaces, æøå and known short forms folded); `rows`
     are the values' 1-based rows in the user's range."""
     for row, v in zip(rows, cells):
-        if is_error(v):
+        if is_excel_error(v):
             raise CellError(f"{what}{_where(row)} er en fejlværdi ({show(v)})")
         if is_blank(v):
             raise CellError(f"{what} mangler{_where(row)}")
@@ -410,14 +401,14 @@ def _canonical(cells: list, rows, valid: list[str], aliases: dict[str, str], wha
 def unit(value) -> str:
     """A forvaltning code or KK."""
     value = single(value, "forvaltningen")
-    if is_blank(value) or is_error(value):
+    if is_blank(value) or is_excel_error(value):
         raise CellError("forvaltningen mangler (skriv fx SOF, eller KK for hele kommunen)")
     return str(_canonical([value], [None], FORVALTNINGER + [KK], {}, "forvaltning")[0])
 
 
 def scheme(value) -> str:
     value = single(value, "ordningen")
-    if is_blank(value) or is_error(value):
+    if is_blank(value) or is_excel_error(value):
         raise CellError("ordningen mangler (skriv fx Virksomhedspraktik)")
     return str(_canonical([value], [None], list(known_schemes()), SCHEME_ALIASES, "ordning")[0])
 

@@ -487,10 +487,6 @@ def _combined(year: int, link: _Link, key: tuple, before: Interval, allowed: Int
     return Afvigelse(year, v.enhed, f"{v.felt} (alle betingelser)", FEJL, allowed.dansk(), v.trykt, besked)
 
 
-def _fmt(x: Fraction) -> str:
-    return dansk_tal(x)
-
-
 def _period(text: str) -> str:
     """End a sentence once ("84 pct." already ends with a full stop)."""
     return text if text.endswith(".") else text + "."
@@ -502,7 +498,9 @@ def _sum_link(system: _System, x: tuple, parts: list[tuple], felt: str, hvad: st
         formel, forventet = "et tal, der ikke er trykt", None
     else:
         forventet = sum(values)
-        formel = f"{' + '.join(_fmt(v) for v in values)} = {_fmt(forventet)}" if len(values) > 1 else _fmt(forventet)
+        formel = dansk_tal(forventet)
+        if len(values) > 1:
+            formel = f"{' + '.join(dansk_tal(v) for v in values)} = {formel}"
     system.links.append(_Link(x, tuple((Fraction(1), p) for p in parts), felt, hvad, formel, forventet, hint))
 
 
@@ -549,7 +547,7 @@ def _table_links(system: _System, t: PublishedTable, weights: WeightsFor | None,
         c = Fraction(100, m)
         if s is not None:
             base[name] = (c, status)
-            formel = f"100 × {_fmt(s)} / {_fmt(m)} = {_fmt(c * s)} pct."
+            formel = f"100 × {dansk_tal(s)} / {dansk_tal(m)} = {dansk_tal(c * s)} pct."
             forventet = round_half_away(c * s)
         else:
             formel, forventet = "et tal, der ikke er trykt", None
@@ -578,9 +576,10 @@ def _table_links(system: _System, t: PublishedTable, weights: WeightsFor | None,
         formel, forventet = "et tal, der ikke er trykt", None
     else:
         value = sum(c * est for c, est in parts)
-        formel = " + ".join(f"{_fmt(100 * c)} % × {_fmt(est)}" for c, est in parts) + f" = {_fmt(value)} pct."
+        weighted = " + ".join(f"{dansk_tal(100 * c)} % × {dansk_tal(est)}" for c, est in parts)
+        formel = f"{weighted} = {dansk_tal(value)} pct."
         forventet = round_half_away(value)
-    shares = " og ".join(f"{_fmt(100 * c)} %" for c in (wg, wf))
+    shares = " og ".join(f"{dansk_tal(100 * c)} %" for c in (wg, wf))
     system.links.append(_Link(W, tuple(terms), "Samlet målopfyldelse (vægtet)",
                               f"det vægtede gennemsnit af målopfyldelserne ({shares})", formel, forventet))
 
