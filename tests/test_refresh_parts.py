@@ -21,7 +21,7 @@ from jobstatus_xl import sheets, workbook, xlsxguard
 from jobstatus_xl.engine.pipeline import compute
 from jobstatus_xl.xlsx import atomic, owned, package, reader, sheetxml
 from libreoffice import convert, requires_libreoffice
-from test_workbook import TEMPLATE, cells, expected_grids, filled_template, small_filled, with_user_sheet
+from workbooks import TEMPLATE, cells, expected_grids, filled_template, small_filled, with_user_sheet
 from zips import make_zip, zip_entries, zip_names
 
 pytestmark = pytest.mark.slow   # whole workbooks refreshed part by part, signals in subprocesses: out of the inner loop

@@ -3,7 +3,9 @@
 - no import cycle among jobstatus_xl's modules, counting imports inside functions (a lazy import
   hides a cycle from Python but not from a reader);
 - no module over MAX_LINES lines;
-- the engine (jobstatus_xl/engine) imports neither xlwings nor openpyxl, anywhere in its files.
+- the engine (jobstatus_xl/engine) imports neither xlwings nor openpyxl, anywhere in its files;
+- shared test code lives in support modules (conftest, zips, workbooks, templates, devsupport): no
+  test module imports another, and the benchmarks import nothing from tests/.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "jobstatus_xl"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "jobstatus_xl"
 MAX_LINES = 800
 
 
@@ -187,3 +190,23 @@ def test_the_version_is_written_once():
                 and [t.id for t in n.targets if isinstance(t, ast.Name)] == ["__version__"]]
     import jobstatus_xl
     assert literals == [jobstatus_xl.__version__] and isinstance(jobstatus_xl.__version__, str)
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_no_test_module_imports_another_and_benchmarks_import_no_tests():
+    test_modules = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
+    support = {p.stem for p in (ROOT / "tests").glob("*.py")} - test_modules
+    wrong = [f"{p.relative_to(ROOT)} imports {sorted(_top_level_imports(p) & test_modules)}"
+             for p in sorted((ROOT / "tests").glob("*.py")) if _top_level_imports(p) & test_modules]
+    wrong += [f"{p.relative_to(ROOT)} imports {sorted(_top_level_imports(p) & (support | {'tests'}))} from tests/"
+              for p in sorted((ROOT / "benchmarks").glob("*.py")) if _top_level_imports(p) & (support | {"tests"})]
+    assert wrong == []
