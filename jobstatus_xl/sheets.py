@@ -18,7 +18,7 @@ import pandas as pd
 from .celltext import cell_text
 from .engine.findings import FEJL, Finding, InputError
 from .engine.pipeline import RawInput, Result, Settings, Table
-from .engine.rules import KK, UNIT_NAMES
+from .engine.rules import FORVALTNINGER, KK, UNIT_NAMES
 from .engine.values import (BASES, FRACTIONAL, WHOLE, Unreadable, fold_key, is_blank, parse_dates, read_basis,
                              read_date, read_number, read_year, show, to_date)
 from .engine.tables import (COL_PCT, COL_SAMLET_MAALTAL, COL_SAMLET_STATUS, COL_STATUS, FOOTNOTES, ROW_ANTAL,
@@ -112,7 +112,7 @@ def settings_row(name: str) -> int:
 # ---------------------------------------------------------------- owned sheets (ours to rewrite)
 SHEET_OVERVIEW = "Oversigt"
 SHEET_CHECK = "Kontrol"
-TABLE_UNITS = [KK, KK] + [u for u in UNIT_NAMES if u != KK]   # Tabel 1 = KK, 2 = KK previous year, 3.. = forvaltninger
+TABLE_UNITS = [KK, KK] + FORVALTNINGER   # Tabel 1 = KK, 2 = KK previous year, 3.. = forvaltninger
 PREVIOUS_YEAR_TABLE = 2      # KK the year before: the published figures, not in the overview
 
 
@@ -672,7 +672,7 @@ def template_grids(settings: Settings | None = None) -> list[SheetGrid]:
 # ---------------------------------------------------------------- the forecast sheet (issue 13)
 
 PROGNOSE_HEADER = ["Enhed", "Linje"]          # + engine.prognose.FORECAST_HEADER
-PROGNOSE_UNITS = [KK] + [u for u in UNIT_NAMES if u != KK]
+PROGNOSE_UNITS = [KK] + FORVALTNINGER
 MONTHS_DA = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 MONTH_HEADER = ["Faktisk", "Prognose", "Lav", "Høj", "Måltal"]
 MONTH_COL = 12          # L: each unit's monthly block (Samlet helårspersoner), charted by the template

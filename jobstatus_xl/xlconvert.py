@@ -24,14 +24,13 @@ from .engine.findings import CELL_ERROR_PREFIX, InputError, is_excel_error, mask
 from .engine.helaarspersoner import MAX_HOURS_PER_WEEK, days_in_period
 from .engine.periods import Period
 from .engine.pipeline import RawInput
-from .engine.rules import HELAARSPERSONER, KK, UNIT_NAMES, all_schemes
+from .engine.rules import FORVALTNINGER, HELAARSPERSONER, KK, all_schemes
 # The engine's one reader of values (numbers, dates, codes, folding): the functions read a cell
 # exactly as the ribbon's refresh reads a table.
 from .engine.values import SCHEME_ALIASES, Unreadable, is_blank
 from .sheets import SHEET_FLEKSJOB, SHEET_FORLOEB, SHEET_MAALTAL, SHEET_VAEGTE, nonempty, table_from_grid
 
 ERROR_PREFIX = CELL_ERROR_PREFIX
-FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]
 
 
 class CellError(ValueError):

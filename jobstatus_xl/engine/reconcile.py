@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .rounding import round_half_away
-from .rules import KK, UNIT_NAMES
+from .rules import FORVALTNINGER, KK
 from .values import dansk_tal
 
 FEJL = "fejl"
@@ -379,7 +379,7 @@ def reconcile(tables: Iterable[PublishedTable], *, weights: WeightsFor | None = 
     against them only when all of them have a table for that year.
     """
     tables = list(tables)
-    units = list(forvaltninger) if forvaltninger is not None else [u for u in UNIT_NAMES if u != KK]
+    units = list(forvaltninger) if forvaltninger is not None else FORVALTNINGER
     seen: set[tuple[int, str]] = set()
     for t in tables:
         if (t.aar, t.enhed) in seen:

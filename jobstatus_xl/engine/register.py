@@ -23,7 +23,7 @@ from .findings import ADVARSEL, FEJL, Finding, is_excel_error
 from .headers import FLEKSJOB_COLUMNS, FORLOEB_COLUMNS, column_list, map_columns  # noqa: F401 (column_list: re-exported)
 from .helaarspersoner import MAX_HOURS_PER_WEEK
 from .periods import Period
-from .rules import KK, UNIT_NAMES, YearRules, all_schemes
+from .rules import FORVALTNINGER, KK, YearRules, all_schemes
 from .values import (FRACTIONAL, SCHEME_ALIASES, WHOLE, code_lookup, fold_key, number_problem, numbers_of,
                      numbers_per_value, plural, show_date)
 from .values import show as _show
@@ -181,7 +181,7 @@ def _parse_spells(table: RawTable, required, rules: YearRules, period: Period, s
     t = _Spells(table, cols, required, source, first_row)
     _id_rule(t)
     _cpr_rule(t)
-    valid_units = [u for u in UNIT_NAMES if u != KK]
+    valid_units = FORVALTNINGER
     _forvaltning_rule(t, valid_units)
     _id_key(t)
     schemes_all = _ordning_rule(t, rules) if with_scheme else []
@@ -388,7 +388,7 @@ def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> t
     unit_col = cols.get("forvaltning")
     if unit_col is None:
         return pd.Series(dtype=float), [Finding(FEJL, source, "Kolonnen 'forvaltning' mangler.", kolonne="forvaltning")]
-    valid_units = [u for u in UNIT_NAMES if u != KK]
+    valid_units = FORVALTNINGER
     units, unknown = _codes(factorize(raw[unit_col]), valid_units, {})
     counts, c_blank, c_bad = numbers_of(raw[cols["antal"]], WHOLE)     # 1.134 is 1134
     bad = c_blank | c_bad | (counts < 0)
@@ -427,7 +427,7 @@ def _check_targets(forloeb: pd.DataFrame, rules: YearRules) -> list[Finding]:
             if not np.isfinite(v):      # a target given is positive (`load_rules`): here it is missing
                 findings.append(Finding(FEJL, "maaltal", f"{u} har forløb, men intet {what} for {rules.year}. "
                                         "Tilføj måltallet.", kolonne=col))
-    if KK in t.index and any(u in t.index for u in UNIT_NAMES if u != KK):
+    if KK in t.index and any(u in t.index for u in FORVALTNINGER):
         for col in ("maaltal_gruppe", "maaltal_fleksjob"):
             parts = float(t.loc[[u for u in t.index if u != KK], col].sum())
             if float(t.at[KK, col]) != parts:

@@ -44,6 +44,7 @@ def forvaltninger() -> dict[str, str]:
 
 
 UNIT_NAMES = {**forvaltninger(), KK: "Københavns Kommune"}
+FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]     # the seven codes, without KK
 
 
 @dataclass(frozen=True)

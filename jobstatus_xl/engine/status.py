@@ -15,13 +15,12 @@ import pandas as pd
 from .helaarspersoner import Basis, _as_days, clipped, days_counted, days_in_period, employed_in, shares
 from .periods import Period
 from .register import Register
-from .rules import KK, UNIT_NAMES, YearRules
+from .rules import FORVALTNINGER, KK, UNIT_NAMES, YearRules
 from .values import FRACTIONAL, WHOLE, numbers_of
 
 TIDY_COLUMNS = ["aar", "enhed", "linje", "status", "maaltal", "maalopfyldelse", "antal_forloeb"]
 SAMLET = "Samlet"
 SAMLET_MAAL = "Samlet målopfyldelse"
-FORVALTNINGER = [u for u in UNIT_NAMES if u != KK]
 
 
 @dataclass(frozen=True)
