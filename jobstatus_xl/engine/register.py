@@ -389,10 +389,11 @@ def _parse_headcounts(raw: pd.DataFrame, cols, source: str, first_row: int) -> t
     if unit_col is None:
         return pd.Series(dtype=float), [Finding(FEJL, source, "Kolonnen 'forvaltning' mangler.", kolonne="forvaltning")]
     valid_units = FORVALTNINGER
-    units, unknown = _codes(factorize(raw[unit_col]), valid_units, {})
+    unit_fz = factorize(raw[unit_col])
+    units, unknown = _codes(unit_fz, valid_units, {})
     counts, c_blank, c_bad = numbers_of(raw[cols["antal"]], WHOLE)     # 1.134 is 1134
     bad = c_blank | c_bad | (counts < 0)
-    unit_blank = blank(factorize(raw[unit_col]))
+    unit_blank = blank(unit_fz)
     for i in range(len(raw)):
         if unknown[i] and unit_blank[i]:
             findings.append(Finding(FEJL, source, "Forvaltningen mangler. Skriv koden, fx SOF.",
