@@ -263,10 +263,8 @@ def _sheet_map(book: xw.Book) -> dict:
 
 def demo_grids() -> list[sheets.SheetGrid]:
     """The bundled synthetic register as input-sheet grids with real dates and numbers."""
-    raw = pipeline.demo_input()
-    frames = {sheets.SHEET_FORLOEB: raw.forloeb.frame, sheets.SHEET_FLEKSJOB: raw.fleksjob.frame,
-              sheets.SHEET_TIDLIGERE: raw.previous.frame}
-    return [sheets.input_grid(name, _with_datetimes(sheets.typed_frame(frame))) for name, frame in frames.items()]
+    return [sheets.input_grid(name, _with_datetimes(sheets.typed_frame(frame)))
+            for name, frame in sheets.demo_frames().items()]
 
 
 def _with_datetimes(frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .celltext import cell_text
 from .engine.findings import FEJL, Finding, InputError
-from .engine.pipeline import RawInput, Result, Settings, Table
+from .engine.pipeline import RawInput, Result, Settings, Table, demo_input
 from .engine.rules import FORVALTNINGER, KK, UNIT_NAMES
 from .engine.values import (BASES, FRACTIONAL, WHOLE, Unreadable, fold_key, is_blank, parse_dates, read_basis,
                              read_date, read_number, read_year, show, to_date)
@@ -625,6 +625,12 @@ def _number_cell(text: str | None, kind):
     except Unreadable:
         return text
     return int(number) if number.is_integer() else number
+
+
+def demo_frames() -> dict[str, pd.DataFrame]:
+    """The bundled synthetic register's tables (as text) by the input sheet they fill."""
+    raw = demo_input()
+    return {SHEET_FORLOEB: raw.forloeb.frame, SHEET_FLEKSJOB: raw.fleksjob.frame, SHEET_TIDLIGERE: raw.previous.frame}
 
 
 def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:

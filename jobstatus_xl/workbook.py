@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .engine.findings import Finding, InputError, mask_cpr
-from .engine.pipeline import RawInput, Result, Settings, compute, demo_input
-from .sheets import (INPUT_COLUMNS, INPUT_DATE_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, SHEET_CHECK, SHEET_FLEKSJOB,
-                     SHEET_FORLOEB, SHEET_TIDLIGERE, FMT_DATE, findings_grid, note_figures, raw_input_from_grids,
-                     result_grids, table_sheet, typed_column)
+from .engine.pipeline import RawInput, Result, Settings, compute
+from .sheets import (INPUT_COLUMNS, INPUT_DATE_COLUMNS, INPUT_SHEETS, INPUT_TABLE_NAMES, SHEET_CHECK, FMT_DATE,
+                     demo_frames, findings_grid, note_figures, raw_input_from_grids, result_grids, table_sheet,
+                     typed_column)
 from .xlsx.atomic import WorkbookFileError  # noqa: F401 - the CLI's, with refresh_file's other errors
 from .xlsx.atomic import atomic_write, read_source, refuse_if_open, real_target
 from .xlsx.openpyxl_output import _load, fill_cached_values, restore_package, sheet_parts  # noqa: F401
@@ -191,7 +191,7 @@ def demo_workbook_bytes() -> bytes:
     """The template filled with the demo register and 2023's aggregates, refreshed."""
     from .template.build import build_template_bytes
     template = build_template_bytes()
-    filled = fill_input_tables(template, _demo_frames())
+    filled = fill_input_tables(template, demo_frames())
     new, _, _ = refresh_bytes(filled, "demo.xlsm")
     return new
 
@@ -204,11 +204,6 @@ def write_demo_workbook(path) -> Path:
         raise _fejl(str(path), "Demoprojektmappen har makroer og skal have filtypen .xlsm.")
     atomic_write(path, demo_workbook_bytes())
     return path
-
-
-def _demo_frames() -> dict[str, pd.DataFrame]:
-    raw = demo_input()
-    return {SHEET_FORLOEB: raw.forloeb.frame, SHEET_FLEKSJOB: raw.fleksjob.frame, SHEET_TIDLIGERE: raw.previous.frame}
 
 
 def fill_input_tables(data: bytes, frames: dict[str, pd.DataFrame]) -> bytes:

@@ -271,7 +271,7 @@ def test_a_failure_at_any_point_leaves_the_workbook_byte_identical(failure, tmp_
 
 def test_bad_input_exits_2_and_writes_only_the_kontrol_sheet(tmp_path, cli):
     # As the ribbon does: the findings go to Kontrol, the tables and everything else stay.
-    frames = workbook._demo_frames()
+    frames = sheets.demo_frames()
     bad = frames[sheets.SHEET_FORLOEB].copy()
     bad.loc[4, "slut"] = "2023-01-01"              # ends before it starts
     bad.loc[7, "forvaltning"] = "ØFK"              # no such forvaltning

@@ -36,13 +36,13 @@ def demo_bytes() -> bytes:
 @lru_cache(maxsize=None)
 def filled_template() -> bytes:
     """The committed template with the demo register pasted in, not yet refreshed."""
-    return workbook.fill_input_tables(TEMPLATE.read_bytes(), workbook._demo_frames())
+    return workbook.fill_input_tables(TEMPLATE.read_bytes(), sheets.demo_frames())
 
 
 @lru_cache(maxsize=None)
 def small_filled() -> bytes:
     """The template with a slice of the demo register: for tests about files rather than figures."""
-    frames = workbook._demo_frames()
+    frames = sheets.demo_frames()
     small = {sheets.SHEET_FORLOEB: frames[sheets.SHEET_FORLOEB].iloc[:300],
              sheets.SHEET_FLEKSJOB: frames[sheets.SHEET_FLEKSJOB].iloc[:100],
              sheets.SHEET_TIDLIGERE: frames[sheets.SHEET_TIDLIGERE]}
