@@ -31,20 +31,19 @@ import ast
 import asyncio
 import datetime as dt
 import gc
-import io
 import json
 import os
 import shlex
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import types
 from pathlib import Path
 
 from . import sections
+from .at_ref import extract, import_as_base
 from .roundtrips import _harness   # devsupport/xlwings_harness.py, imported first (xlwings' server flavour)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,12 +62,7 @@ def legacy_udfs(tmp: Path):
     """The whole package as it was at BASE, as `jobstatus_xl_base` beside today's: its functions run
     on the engine of their own time (relative imports), so no later change to the engine's internals
     can break the comparison. Package data is read from today's package, whose files they share."""
-    archive = subprocess.run(["git", "archive", "--format=tar", BASE, "jobstatus_xl"], cwd=ROOT, check=True,
-                             capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tf:
-        tf.extractall(tmp, filter="data")
-    (tmp / "jobstatus_xl").rename(tmp / "jobstatus_xl_base")
-    sys.path.insert(0, str(tmp))
+    import_as_base(extract(BASE, tmp))
     import jobstatus_xl_base.udfs as base
     return base
 
