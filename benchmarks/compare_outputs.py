@@ -20,13 +20,11 @@ interleaved, and prints the ratio new/old.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import re
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import zipfile
@@ -36,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from . import synth
+from .at_ref import extract, import_as_base
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "jobstatus_xl.cli"]
@@ -43,16 +42,20 @@ CLI = [sys.executable, "-m", "jobstatus_xl.cli"]
 STAMP = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
 
 
-def extract(ref: str, dest: Path) -> Path:
-    """The package at `ref`, as a tree importable with PYTHONPATH=dest."""
-    archive = subprocess.run(["git", "archive", "--format=tar", ref, "jobstatus_xl"], cwd=ROOT, check=True,
-                             capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tf:
-        tf.extractall(dest, filter="data")
-    return dest
-
-
 # ------------------------------------------------------------------ inputs
+
+# (k, column, value): the k-th of the register's randomly picked rows gets the value.
+# Counted with a warning: CPR-like ids, Danish decimals and dates, a scheme of another year, a late start.
+WARNING_CELLS = [(0, "id", "0101901234"), (1, "id", " 010190-1234 "), (6, "timer_pr_uge", "37,5"),
+                 (7, "timer_pr_uge", ""), (8, "ordning", "Nytteindsats"), (9, "ordning", "småjob"),
+                 (10, "forvaltning", " sof "), (11, "start", "01-03-2024"), (12, "slut", "31.12.2024"),
+                 (13, "start", "2025-02-01")]
+# Refused: impossible dates, unknown codes, blanks, a Danish 1.084 hours, negatives, an error value.
+ERROR_CELLS = [(20, "start", "2024-02-30"), (21, "slut", "i morgen"), (22, "forvaltning", "XYZ"),
+               (23, "forvaltning", "SFO"), (24, "forvaltning", ""), (25, "ordning", "Lontilskudd"), (26, "id", ""),
+               (27, "timer_pr_uge", "1.084"), (28, "timer_pr_uge", "-3"), (29, "start", "#N/A"),
+               (30, "slut", "2020-01-01"), (31, "timer_pr_uge", "ti"), (32, "start", "")]   # 30: before its start
+
 
 def write_register(folder: Path, n: int, seed: int, broken: str | None = None) -> Path:
     """A synthetic register as the CSV folder `status` reads (ISO dates, blank = running).
@@ -65,37 +68,13 @@ def write_register(folder: Path, n: int, seed: int, broken: str | None = None) -
     if broken:
         rng = np.random.default_rng(seed)
         rows = rng.choice(len(forloeb), size=40, replace=False)
-        def put(k, col, value, frame=forloeb):
-            frame.at[int(rows[k]), col] = value
-        # counted with a warning: CPR-like ids, copies, overlaps, Danish decimals, a scheme of another year
-        put(0, "id", "0101901234")
-        put(1, "id", " 010190-1234 ")
         forloeb.loc[int(rows[2])] = forloeb.loc[int(rows[3])]                      # an exact copy
         forloeb.loc[int(rows[4]), ["id", "ordning", "slut"]] = [forloeb.at[int(rows[5]), "id"],
                                                                  forloeb.at[int(rows[5]), "ordning"], ""]  # overlap
-        put(6, "timer_pr_uge", "37,5")
-        put(7, "timer_pr_uge", "")
-        put(8, "ordning", "Nytteindsats")
-        put(9, "ordning", "småjob")
-        put(10, "forvaltning", " sof ")
-        put(11, "start", "01-03-2024")
-        put(12, "slut", "31.12.2024")
-        put(13, "start", "2025-02-01")
+        for k, col, value in WARNING_CELLS + (ERROR_CELLS if broken == "errors" else []):
+            forloeb.at[int(rows[k]), col] = value
         forloeb.loc[len(forloeb)] = [""] * forloeb.shape[1]                     # a wholly blank row
         if broken == "errors":
-            put(20, "start", "2024-02-30")
-            put(21, "slut", "i morgen")
-            put(22, "forvaltning", "XYZ")
-            put(23, "forvaltning", "SFO")
-            put(24, "forvaltning", "")
-            put(25, "ordning", "Lontilskudd")
-            put(26, "id", "")
-            put(27, "timer_pr_uge", "1.084")
-            put(28, "timer_pr_uge", "-3")
-            put(29, "start", "#N/A")
-            put(30, "slut", "2020-01-01")                                        # before its start
-            put(31, "timer_pr_uge", "ti")
-            put(32, "start", "")
             fleksjob.at[3, "start"] = "32-01-2024"
             fleksjob.at[4, "forvaltning"] = "KK"
     folder.mkdir(parents=True)
@@ -185,8 +164,7 @@ def bench(old_tree: Path, n: int, repeats: int) -> None:
     """`pipeline.compute` of the old package (as `jobstatus_xl_base`) and of this tree's, on the same
     n-row register as a sheet gives it (object columns) and as a typed reader gives it (categoricals,
     datetime64), alternately; the medians and their ratio. The figures and findings must agree."""
-    (old_tree / "jobstatus_xl").rename(old_tree / "jobstatus_xl_base")
-    sys.path.insert(0, str(old_tree))
+    import_as_base(old_tree)
     sys.path.insert(0, str(ROOT))
     import jobstatus_xl.engine.pipeline as new
     import jobstatus_xl_base.engine.pipeline as old
